@@ -1,0 +1,67 @@
+"""The ``ctdenoise`` command: a thin layer that parses arguments and calls the package API.
+
+Each command group lives in its own module with a ``register(app)`` function. Heavy imports (torch,
+OpenVINO, pyradiomics) happen inside the commands, so ``ctdenoise --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ctdenoise.cli import (
+    evaluate_commands,
+    inference_commands,
+    io_commands,
+    model_commands,
+    phantom_commands,
+    simulate_commands,
+    study_commands,
+)
+from ctdenoise.errors import CtDenoiseError
+
+app = typer.Typer(
+    name="ctdenoise",
+    help="Low-dose chest CT denoising (SRResNet-3D / STResNet), fast on CPUs, with quality and radiomics evaluation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def root() -> None:
+    """Low-dose chest CT denoising (SRResNet-3D / STResNet), fast on CPUs, with quality and radiomics evaluation."""
+
+
+for command_group in (
+    io_commands,
+    phantom_commands,
+    simulate_commands,
+    model_commands,
+    inference_commands,
+    evaluate_commands,
+    study_commands,
+):
+    command_group.register(app)
+
+
+@app.command()
+def version() -> None:
+    """Print the ctdenoise version."""
+    from ctdenoise import __version__
+
+    typer.echo(__version__)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; bad input ends with a one-line error and exit code 2, never a traceback."""
+    try:
+        app(args=argv, prog_name="ctdenoise", standalone_mode=True)
+    except CtDenoiseError as error:
+        print(f"ctdenoise: error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("ctdenoise: interrupted", file=sys.stderr)
+        sys.exit(130)

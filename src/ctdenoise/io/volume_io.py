@@ -1,0 +1,42 @@
+"""One entry point for every supported format: ``read_volume`` and ``write_volume`` pick the format by path.
+
+DICOM series support (folders) is added by ``ctdenoise.io.dicom_series`` / ``ctdenoise.io.dicom_writer``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ctdenoise.errors import CtDenoiseError
+from ctdenoise.io.atomic import refuse_to_clobber
+from ctdenoise.io.itk_formats import ITK_SUFFIXES, is_itk_file, read_itk_volume, write_itk_volume
+from ctdenoise.volume import Volume
+
+
+def read_volume(path: Path | str, series_uid: str | None = None) -> Volume:
+    """Read a CT volume from a DICOM folder or a NIfTI/NRRD/MetaImage file."""
+    path = Path(path)
+    if not path.exists():
+        raise CtDenoiseError(f"{path}: no such file or folder")
+    if path.is_dir():
+        from ctdenoise.io.dicom_series import read_dicom_series
+
+        return read_dicom_series(path, series_uid=series_uid)
+    if is_itk_file(path):
+        return read_itk_volume(path)
+    raise CtDenoiseError(f"{path}: unsupported format; use a DICOM folder or one of {', '.join(ITK_SUFFIXES)}")
+
+
+def write_volume(volume: Volume, path: Path | str, overwrite: bool = False) -> Path:
+    """Write a volume; a path without an image suffix means a DICOM series folder. Atomic, never clobbers."""
+    path = Path(path)
+    refuse_to_clobber(path, overwrite)
+    if is_itk_file(path):
+        return write_itk_volume(volume, path)
+    if path.suffix:
+        raise CtDenoiseError(
+            f"{path}: unsupported output format '{path.suffix}'; use a folder (DICOM) or {', '.join(ITK_SUFFIXES)}"
+        )
+    from ctdenoise.io.dicom_writer import write_dicom_series
+
+    return write_dicom_series(volume, path)
