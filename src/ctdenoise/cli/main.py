@@ -16,6 +16,7 @@ from ctdenoise.cli import (
     io_commands,
     model_commands,
     phantom_commands,
+    radiomics_commands,
     simulate_commands,
     study_commands,
 )
@@ -42,6 +43,7 @@ for command_group in (
     model_commands,
     inference_commands,
     evaluate_commands,
+    radiomics_commands,
     study_commands,
 ):
     command_group.register(app)
