@@ -1,7 +1,124 @@
-"""CLI commands of this group (filled in by the stage that owns them)."""
+"""``ctdenoise evaluate`` (PSNR/SSIM/LPIPS of a denoised volume) and ``ctdenoise lpips`` (distance of two images)."""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import StrEnum
+from pathlib import Path
 
 import typer
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+
+
+class LpipsChoice(StrEnum):
+    alex = "alex"
+    vgg = "vgg"
+    none = "none"
+
+
+class LpipsNet(StrEnum):
+    alex = "alex"
+    vgg = "vgg"
+
+
+def _json_safe(value: object) -> object:
+    """Replace inf/NaN (e.g. PSNR of identical images) by null so the output is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+def _read_mask(mask_path: Path, target, roi: str | None):
+    import ctdenoise.io
+
+    read_mask = getattr(ctdenoise.io, "read_mask", None)  # io's label/RTSTRUCT reader; a plain image read otherwise
+    if read_mask is not None:
+        return read_mask(mask_path, reference=target, roi=roi)
+    return ctdenoise.io.read_volume(mask_path)
+
+
+def evaluate(
+    pred: Path = typer.Option(..., "--pred", help="Denoised volume: DICOM folder or .nii.gz/.nrrd/.mha file."),
+    target: Path = typer.Option(..., "--target", help="Full-dose reference on the same grid."),
+    mask: Path | None = typer.Option(None, "--mask", help="Optional body/lung mask (label image or RTSTRUCT .dcm)."),
+    roi: str | None = typer.Option(None, "--roi", help="ROI name when --mask is an RTSTRUCT, e.g. Lung-Left."),
+    window: str = typer.Option("-1000,500", "--window", help="HU window LOW,HIGH; write --window=-1000,500."),
+    crop: int = typer.Option(2, "--crop", min=0, help="Pixels cropped from every slice border (the authors: 2)."),
+    lpips: LpipsChoice = typer.Option(LpipsChoice.vgg, "--lpips", help="LPIPS backbone (the paper: vgg), or none."),
+    lpips_weights: Path | None = typer.Option(None, "--lpips-weights", help="Folder with the LPIPS weights."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+) -> None:
+    """PSNR and SSIM (axial, coronal, sagittal, mean, 3D) and LPIPS of a denoised CT against its reference."""
+    from ctdenoise.io import read_volume
+    from ctdenoise.metrics.evaluate import check_same_grid, image_quality
+    from ctdenoise.metrics.window import parse_window_hu
+
+    window_hu = parse_window_hu(window)
+    pred_volume, target_volume = read_volume(pred), read_volume(target)
+    check_same_grid(pred_volume, target_volume, str(pred), str(target))
+    mask_volume = None if mask is None else _read_mask(mask, target_volume, roi)
+    if mask_volume is not None:
+        check_same_grid(mask_volume, target_volume, str(mask), str(target))
+    lpips_metric = None
+    if lpips is not LpipsChoice.none:  # load the weights before the long PSNR/SSIM pass, so a missing file fails fast
+        from ctdenoise.errors import CtDenoiseError
+        from ctdenoise.metrics.lpips import LPIPS
+
+        try:
+            lpips_metric = LPIPS(lpips.value, lpips_weights)
+        except CtDenoiseError as error:
+            raise CtDenoiseError(f"{error}; or pass --lpips none") from error
+    metrics = image_quality(pred_volume, target_volume, window_hu, mask_volume, border_crop_px=crop, progress=True)
+    if lpips_metric is not None:
+        metrics["lpips"] = lpips_metric.volume_distance(pred_volume, target_volume, window_hu, progress=True)
+    if as_json:
+        report = {
+            "pred": str(pred),
+            "target": str(target),
+            "mask": None if mask is None else str(mask),
+            "window_hu": list(window_hu),
+            "border_crop_px": crop,
+            "lpips_net": None if lpips is LpipsChoice.none else lpips.value,
+            "metrics": metrics,
+        }
+        typer.echo(json.dumps(_json_safe(report), indent=2))
+        return
+    for name, value in metrics.items():
+        unit = " dB" if name.startswith("psnr") else ""
+        typer.echo(f"{name:<14} {value:.4f}{unit}")
+
+
+def lpips_distance(
+    first: Path = typer.Argument(..., help="First image (PNG) or volume."),
+    second: Path = typer.Argument(..., help="Second image (PNG) or volume on the same grid."),
+    net: LpipsNet = typer.Option(LpipsNet.alex, "--net", help="Backbone: alex (upstream default) or vgg."),
+    lpips_weights: Path | None = typer.Option(None, "--lpips-weights", help="Folder with the LPIPS weights."),
+    window: str = typer.Option("-1000,500", "--window", help="HU window for volumes; write --window=-1000,500."),
+) -> None:
+    """LPIPS v0.1 distance of two images (like upstream lpips_2imgs.py) or two volumes (mean over axial slices)."""
+    from ctdenoise.metrics.lpips import LPIPS, load_rgb_image
+
+    lpips = LPIPS(net.value, lpips_weights)
+    if first.suffix.lower() in IMAGE_SUFFIXES and second.suffix.lower() in IMAGE_SUFFIXES:
+        distance = lpips(load_rgb_image(first), load_rgb_image(second))
+    else:
+        from ctdenoise.io import read_volume
+        from ctdenoise.metrics.evaluate import check_same_grid
+        from ctdenoise.metrics.window import parse_window_hu
+
+        first_volume, second_volume = read_volume(first), read_volume(second)
+        check_same_grid(first_volume, second_volume, str(first), str(second))
+        distance = lpips.volume_distance(first_volume, second_volume, parse_window_hu(window), progress=True)
+    typer.echo(f"Distance: {distance:.4f}")
+
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the top-level app."""
+    """Add ``evaluate`` and ``lpips`` to the top-level app."""
+    app.command("evaluate")(evaluate)
+    app.command("lpips")(lpips_distance)

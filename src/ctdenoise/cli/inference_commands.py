@@ -1,7 +1,168 @@
-"""CLI commands of this group (filled in by the stage that owns them)."""
+"""``ctdenoise denoise``, ``quantize``, ``export`` and ``benchmark``: whole-volume inference and CPU deployment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import typer
+
+from ctdenoise.errors import CtDenoiseError
+
+
+def _triple(text: str | None, option: str) -> tuple[int, int, int] | None:
+    """Parse ``"z,y,x"`` into three positive ints (None stays None)."""
+    if text is None:
+        return None
+    try:
+        values = tuple(int(part) for part in text.replace("x", ",").split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3 or min(values) < 0:
+        raise CtDenoiseError(f"{option} must be three numbers z,y,x such as 32,192,192, got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+def denoise(
+    input_path: Path = typer.Argument(..., metavar="IN", help="Low-dose CT: DICOM folder or .nii/.nii.gz/.nrrd/.mha."),
+    output_path: Path = typer.Argument(..., metavar="OUT", help="Output: a folder (DICOM series) or an image file."),
+    model: Path = typer.Option(..., "--model", help="Model: .pt checkpoint, INT8/OpenVINO model folder or .onnx."),
+    precision: str | None = typer.Option(
+        None, "--precision", help="fp32 | bf16 | int8 (default: int8 if the model has it)."
+    ),
+    runtime: str | None = typer.Option(None, "--runtime", help="torch | openvino | onnxruntime (default: openvino)."),
+    tile: str | None = typer.Option(None, "--tile", help="Largest tile z,y,x in input voxels (default 32,192,192)."),
+    overlap: str | None = typer.Option(None, "--overlap", help="Least tile overlap z,y,x (default 4,16,16)."),
+    threads: int | None = typer.Option(None, "--threads", help="CPU threads (default: all)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+) -> None:
+    """Denoise a low-dose scan (and, with z×2 models, put it on a grid of half the slice spacing)."""
+    from ctdenoise.inference import denoise_volume, load_inference_model
+    from ctdenoise.inference.loading import choose_runtime_precision
+    from ctdenoise.io import read_volume, refuse_to_clobber, write_volume
+
+    refuse_to_clobber(output_path, overwrite, inputs=(input_path, model))
+    loaded = load_inference_model(model)
+    runtime, precision, note = choose_runtime_precision(loaded, runtime, precision)
+    if note:
+        typer.echo(f"note: {note}", err=True)
+    volume = read_volume(input_path)
+    denoised = denoise_volume(
+        volume,
+        loaded,
+        precision=precision,
+        runtime=runtime,
+        progress=progress,
+        tile_zyx=_triple(tile, "--tile"),
+        overlap_zyx=_triple(overlap, "--overlap"),
+        num_threads=threads,
+    )
+    write_volume(denoised, output_path, overwrite=overwrite)
+    shape = "×".join(map(str, denoised.shape))
+    typer.echo(f"wrote {output_path} ({shape}, {denoised.spacing_mm[0]:g} mm slices; {runtime} {precision})")
+
+
+def quantize(
+    model: Path = typer.Option(..., "--model", help="Trained model file or training checkpoint (.pt)."),
+    calibration: list[Path] = typer.Option(
+        ..., "--calibration", help="Pairs manifest CSV (low_dose,full_dose) or low-dose scans (repeatable)."
+    ),
+    out: Path = typer.Option(..., "--out", help="Model folder to write (OpenVINO IR FP32 + INT8, model.json)."),
+    patches: int = typer.Option(128, "--patches", help="Calibration patches."),
+    patch_size: str = typer.Option("8,64,64", "--patch-size", help="Calibration patch z,y,x in input voxels."),
+    max_volumes: int = typer.Option(4, "--max-volumes", help="Read at most this many calibration scans."),
+    onnx: bool = typer.Option(False, "--onnx", help="Also write FP32 and INT8 ONNX files for ONNX Runtime."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the patch sampling."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress."),
+) -> None:
+    """Post-training INT8 quantization (NNCF, OpenVINO) with an INT8-vs-FP32 accuracy gate."""
+    import warnings
+
+    from ctdenoise.inference import quantize_model
+    from ctdenoise.inference.calibration import read_calibration_data
+    from ctdenoise.io import refuse_to_clobber
+
+    refuse_to_clobber(out, overwrite, inputs=(model,))
+    volumes, references = read_calibration_data(calibration, max_volumes=max_volumes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # gate warnings are printed below
+        result = quantize_model(
+            model,
+            volumes,
+            out,
+            reference_volumes=references,
+            n_patches=patches,
+            patch_zyx=_triple(patch_size, "--patch-size"),
+            onnx=onnx,
+            seed=seed,
+            overwrite=overwrite,
+            progress=progress,
+        )
+    typer.echo(f"wrote {result.model_dir} (INT8, calibrated on {result.n_calibration_patches} patches)")
+    for key, value in result.accuracy.items():
+        typer.echo(f"  {key:<24} {value:.4f}")
+    if "psnr_loss_db" not in result.accuracy:
+        typer.echo("  (no full-dose references: pass a pairs CSV to check the PSNR loss against the FP32 model)")
+    for message in result.warnings:
+        typer.echo(f"warning: {message}", err=True)
+
+
+def export(
+    model: Path = typer.Option(..., "--model", help="Trained model file or training checkpoint (.pt)."),
+    export_format: str = typer.Option("onnx", "--format", help="onnx (a .onnx file) | openvino (a model folder)."),
+    out: Path = typer.Option(..., "--out", help="Output .onnx file or model folder."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
+) -> None:
+    """Export a model to ONNX or OpenVINO IR (dynamic z, y, x; HU normalisation stored with it)."""
+    from ctdenoise.inference.export import export_model
+
+    path = export_model(model, out, export_format, overwrite=overwrite)
+    typer.echo(f"wrote {path}")
+
+
+def benchmark(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object with a 'results' list."),
+    shape: str = typer.Option("32,256,256", "--shape", help="Input z,y,x in voxels."),
+    preset: str = typer.Option("bench", "--preset", help="Model size preset (bench: F=64, N=8)."),
+    repetitions: int = typer.Option(3, "--repetitions", help="Timed runs per combination."),
+    warmup: int = typer.Option(1, "--warmup", help="Untimed runs first."),
+    threads: int | None = typer.Option(None, "--threads", help="CPU threads (default: all)."),
+    runtimes: str | None = typer.Option(None, "--runtimes", help="Only these runtimes, e.g. torch,openvino."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+) -> None:
+    """Time SRResNet and STResNet × torch/OpenVINO/ONNX Runtime × FP32/BF16/INT8 (the paper's Table 1 speeds)."""
+    from ctdenoise.inference.benchmark import COMBINATIONS, benchmark_table, run_benchmark
+
+    combinations = COMBINATIONS
+    if runtimes:
+        wanted = {name.strip() for name in runtimes.split(",")}
+        combinations = tuple(pair for pair in COMBINATIONS if pair[0] in wanted)
+        if not combinations:
+            raise CtDenoiseError(f"--runtimes {runtimes!r} names none of torch, openvino, onnxruntime")
+    report = run_benchmark(
+        shape_zyx=_triple(shape, "--shape"),
+        preset=preset,
+        combinations=combinations,
+        repetitions=repetitions,
+        warmup=warmup,
+        num_threads=threads,
+        progress=progress and not as_json,
+    )
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    from rich.console import Console
+
+    console = Console()
+    console.width = max(console.width, 132)  # the table has ten columns; do not squeeze them in a pipe
+    console.print(benchmark_table(report))
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the top-level app."""
+    app.command("denoise")(denoise)
+    app.command("quantize")(quantize)
+    app.command("export")(export)
+    app.command("benchmark")(benchmark)

@@ -1,7 +1,62 @@
-"""CLI commands of this group (filled in by the stage that owns them)."""
+"""``ctdenoise models`` (the network presets: parameters and MACs) and ``ctdenoise train`` (train from a YAML)."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 
+def models() -> None:
+    """Table of the network presets: parameters and convolution MACs per output voxel, SRResNet-3D vs STResNet."""
+    from ctdenoise.models import PRESETS, build_model, count_parameters, macs_per_output_voxel, preset_config
+
+    typer.echo(f"{'preset':<7} {'arch':<9} {'F':>3} {'N':>2} {'z×':>2} {'params':>10} {'MACs/voxel':>11} {'vs SRResNet':>11}")
+    for name in PRESETS:
+        baseline_macs = macs_per_output_voxel(preset_config(name, "srresnet"))
+        for arch in ("srresnet", "stresnet"):
+            config = preset_config(name, arch)
+            macs = macs_per_output_voxel(config)
+            parameters = count_parameters(build_model(config))
+            typer.echo(
+                f"{name:<7} {arch:<9} {config.features:>3} {config.blocks:>2} {config.z_scale:>2} "
+                f"{parameters:>10,} {macs:>11,.0f} {baseline_macs / macs:>10.2f}×"
+            )
+
+
+def train(
+    config: str = typer.Option(..., "--config", help="Training YAML: a preset name (quick, paper) or a file path."),
+    out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, metrics.csv, TensorBoard logs, config."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in OUT from its last checkpoint."),
+    precision: str | None = typer.Option(None, "--precision", help="fp32, bf16 or fp16 (fp16 needs a GPU)."),
+    pairs: Path | None = typer.Option(
+        None, "--pairs", help="Pairs CSV (subject_id,low_dose,full_dose[,split]); overrides data.pairs."
+    ),
+    steps: int | None = typer.Option(None, "--steps", min=1, help="Training iterations; overrides train.steps."),
+    arch: str | None = typer.Option(None, "--arch", help="srresnet or stresnet; overrides model.arch."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+) -> None:
+    """Train a denoising network on low-/full-dose pairs (torchrun for several GPUs or nodes)."""
+    from ctdenoise.training import load_training_config, train as run_training
+
+    overrides: dict = {}
+    if precision is not None:
+        overrides.setdefault("train", {})["precision"] = precision
+    if steps is not None:
+        overrides.setdefault("train", {})["steps"] = steps
+    if pairs is not None:
+        overrides.setdefault("data", {})["pairs"] = str(pairs.resolve())
+    if arch is not None:
+        overrides.setdefault("model", {})["arch"] = arch
+    resolved = load_training_config(config, overrides)
+    result = run_training(resolved, out, resume=resume, progress=progress)
+    if result.last_checkpoint is not None:
+        typer.echo(f"last checkpoint: {result.last_checkpoint}")
+        typer.echo(f"best checkpoint: {result.best_checkpoint}")
+        typer.echo(f"seconds per iteration: {result.seconds_per_iteration:.3f}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the top-level app."""
+    app.command("models")(models)
+    app.command("train")(train)

@@ -1,7 +1,30 @@
-"""CLI commands of this group (filled in by the stage that owns them)."""
+"""``ctdenoise reproduce``: the seed study in one command (what ``make demo`` runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 
+def reproduce_command(
+    out: Path = typer.Option(..., "--out", help="Folder for the study's outputs and report."),
+    preset: str = typer.Option("quick", "--preset", help="quick (≤ 20 min on 2 CPU cores), paper (GPU), or a YAML file."),
+    data: Path | None = typer.Option(
+        None, "--data", help="Your full-dose scans: a folder with manifest.json or subjects.csv (subject_id,image,mask[,roi])."
+    ),
+    resume: bool = typer.Option(False, "--resume", help="Skip stages that already finished in OUT."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Redo every stage in an existing OUT."),
+    lpips_weights: Path | None = typer.Option(
+        None, "--lpips-weights", help="Folder with LPIPS weights (default: $CTDENOISE_LPIPS_WEIGHTS, torch hub cache)."
+    ),
+) -> None:
+    """Reproduce the seed study: data, both networks, FP32/mixed/INT8, quality, speed, radiomics → report."""
+    from ctdenoise.study import reproduce
+
+    reproduce(preset, out, data_dir=data, resume=resume, overwrite=overwrite, lpips_weights=lpips_weights)
+
+
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the top-level app."""
+    """Add ``reproduce`` to the top-level app."""
+    app.command("reproduce")(reproduce_command)

@@ -13,11 +13,21 @@ from ctdenoise.errors import CtDenoiseError
 
 
 def refuse_to_clobber(path: Path, overwrite: bool, inputs: tuple[Path, ...] = ()) -> None:
-    """Raise unless writing ``path`` is allowed: never an input, an existing output only with ``overwrite``."""
+    """Raise unless writing ``path`` is allowed: never an input, an existing output only with ``overwrite``.
+
+    An input counts as overwritten when the output is the input, a folder holding the input (replacing it would
+    delete the input), or a path inside an input folder (it would add a stray file to, e.g., a DICOM series).
+    """
     path = Path(path)
+    target = path.resolve()
     for source in inputs:
-        if Path(source).exists() and path.exists() and Path(source).resolve() == path.resolve():
+        source_path = Path(source).resolve()
+        if source_path == target:
             raise CtDenoiseError(f"{path}: output would overwrite the input; choose another output path")
+        if target in source_path.parents:
+            raise CtDenoiseError(f"{path}: output folder holds the input {source}; choose another output path")
+        if source_path.is_dir() and source_path in target.parents:
+            raise CtDenoiseError(f"{path}: output lies inside the input folder {source}; choose a path outside it")
     if path.exists() and not overwrite:
         raise CtDenoiseError(f"{path}: already exists; pass --overwrite to replace it")
 
@@ -26,10 +36,14 @@ def _temporary_sibling(path: Path, is_dir: bool) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Keep the real suffix(es) at the end so format-by-extension writers (SimpleITK) still work.
     prefix = f".{path.name}.tmp-"
+    # mkdtemp/mkstemp create private (0700/0600) entries; outputs get the usual permissions instead.
     if is_dir:
-        return Path(tempfile.mkdtemp(prefix=prefix, dir=path.parent))
+        temporary = Path(tempfile.mkdtemp(prefix=prefix, dir=path.parent))
+        temporary.chmod(0o755)
+        return temporary
     handle, name = tempfile.mkstemp(prefix=prefix, suffix="".join(path.suffixes) or None, dir=path.parent)
     os.close(handle)
+    Path(name).chmod(0o644)
     return Path(name)
 
 

@@ -1,6 +1,6 @@
 """One entry point for every supported format: ``read_volume`` and ``write_volume`` pick the format by path.
 
-DICOM series support (folders) is added by ``ctdenoise.io.dicom_series`` / ``ctdenoise.io.dicom_writer``.
+DICOM series (folders) are read by ``ctdenoise.io.dicom_series`` and written by ``ctdenoise.io.dicom_writer``.
 """
 
 from __future__ import annotations

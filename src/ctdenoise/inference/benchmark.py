@@ -1,0 +1,289 @@
+"""CPU speed benchmark: SRResNet-3D and STResNet × {torch, OpenVINO, ONNX Runtime} × {FP32, BF16, INT8}.
+
+Reproduces the speed columns of Wei & Hsu (MIDL 2021) Table 1 as ratios to SRResNet FP32 in PyTorch eager
+(the paper: STResNet FP32 1.67×, STResNet INT8 7.11×; seconds per volume, ``paper/NOTES.md``), and says how
+close each run comes to this machine's own measured matrix-multiply peak:
+
+* FP32 peak: ``torch.matmul`` of two 2048×2048 float32 matrices (oneDNN/MKL SGEMM), best of several runs.
+* INT8 peak: ``torch._int_mm`` of two 2048×2048 int8 matrices into int32 (oneDNN u8s8/s8s8 GEMM with VNNI
+  where the CPU has it), best of several runs.
+
+Each timed unit is one forward pass of one ``(1, 1, z, y, x)`` input as a single tile (no sliding window),
+after warm-up runs (the first OpenVINO/ONNX Runtime call compiles kernels). Networks are randomly initialised
+(speed does not depend on the weight values); INT8 models are calibrated on a few synthetic CT-valued patches.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ctdenoise.errors import CtDenoiseError
+
+COMBINATIONS: tuple[tuple[str, str], ...] = (
+    ("torch", "fp32"),
+    ("torch", "bf16"),
+    ("openvino", "fp32"),
+    ("openvino", "bf16"),
+    ("openvino", "int8"),
+    ("onnxruntime", "fp32"),
+    ("onnxruntime", "int8"),
+)
+ARCHS = ("srresnet", "stresnet")
+BASELINE = ("srresnet", "torch", "fp32")
+RESULT_KEYS = ("model", "runtime", "precision", "median_s", "speedup_vs_srresnet_fp32")
+# Published speed-ups vs SRResNet FP32 on a CPU (Table 1; PyTorch eager FP32 and eager INT8).
+PAPER_SPEEDUPS = {("stresnet", "torch", "fp32"): 1.67, ("stresnet", "openvino", "int8"): 7.11}
+
+
+def time_call(function: Callable[[], Any], repetitions: int, warmup: int) -> list[float]:
+    """Wall-clock seconds of ``repetitions`` calls after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        function()
+    seconds = []
+    for _ in range(repetitions):
+        start = time.perf_counter()
+        function()
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def measure_matmul_peaks(size: int = 2048, repetitions: int = 5) -> dict[str, Any]:
+    """This machine's FP32 and INT8 matrix-multiply throughput in GOP/s (1 multiply-add = 2 operations)."""
+    import torch
+
+    operations = 2.0 * size**3
+    a32, b32 = torch.randn(size, size), torch.randn(size, size)
+    fp32 = operations / min(time_call(lambda: torch.matmul(a32, b32), repetitions, 1)) / 1e9
+    a8 = torch.randint(-128, 127, (size, size), dtype=torch.int8)
+    b8 = torch.randint(-128, 127, (size, size), dtype=torch.int8)
+    try:
+        int8 = operations / min(time_call(lambda: torch._int_mm(a8, b8), repetitions, 1)) / 1e9
+    except RuntimeError:  # torch builds without a CPU int8 GEMM
+        int8 = float("nan")
+    return {
+        "fp32_gops": fp32,
+        "int8_gops": int8,
+        "method": f"torch.matmul float32 and torch._int_mm int8, {size}x{size}, best of {repetitions}",
+    }
+
+
+def synthetic_ct_hu(shape_zyx: Sequence[int], seed: int = 0) -> np.ndarray:
+    """A CT-like HU array (air outside, a soft-tissue body with noisy lungs) for timing and calibration."""
+    rng = np.random.default_rng(seed)
+    z, y, x = (int(n) for n in shape_zyx)
+    yy, xx = np.meshgrid(np.linspace(-1, 1, y), np.linspace(-1, 1, x), indexing="ij")
+    body = (yy / 0.7) ** 2 + (xx / 0.9) ** 2 < 1
+    lungs = ((yy / 0.5) ** 2 + ((np.abs(xx) - 0.4) / 0.3) ** 2) < 1
+    plane = np.where(body, np.where(lungs, -850.0, 40.0), -1000.0).astype(np.float32)
+    return plane[None] + rng.normal(0.0, 30.0, (z, y, x)).astype(np.float32)
+
+
+def _build(arch: str, preset: str) -> Any:
+    import torch
+
+    from ctdenoise.inference.loading import InferenceModel
+    from ctdenoise.models import HUNormalization, build_model
+    from ctdenoise.models.presets import preset_config
+
+    config = preset_config(preset, arch=arch)
+    torch.manual_seed(0)
+    module = build_model(config).eval()
+    from dataclasses import asdict
+
+    description = {"arch": arch, "config": asdict(config), "normalization": HUNormalization().as_dict()}
+    description["z_scale"] = config.z_scale
+    return InferenceModel(
+        name=arch, normalization=HUNormalization(), z_scale=config.z_scale, description=description, module=module
+    ), config
+
+
+def _add_int8_files(model: Any, scratch: Path, calibration_patches: int) -> None:
+    """Quantize the benchmark network for OpenVINO and ONNX Runtime (timing only: synthetic calibration)."""
+    from ctdenoise.inference.export import save_openvino_ir
+    from ctdenoise.inference.quantize import (
+        CalibrationPatch,
+        quantize_onnx_model,
+        quantize_openvino_model,
+    )
+
+    hu = synthetic_ct_hu((4 * calibration_patches, 48, 48), seed=1)
+    patches = [
+        CalibrationPatch(np.ascontiguousarray(model.normalization.to_model(hu[4 * i : 4 * i + 4])[None, None]))
+        for i in range(calibration_patches)
+    ]
+    int8 = quantize_openvino_model(model.openvino_fp32_model(), patches)
+    model.files["openvino_int8"] = save_openvino_ir(int8, scratch / f"{model.name}_int8.xml")
+    model.files["onnx_int8"] = quantize_onnx_model(model.onnx_fp32_path(), patches, scratch / f"{model.name}_int8.onnx")
+
+
+def run_benchmark(
+    shape_zyx: Sequence[int] = (32, 256, 256),
+    preset: str = "bench",
+    archs: Sequence[str] = ARCHS,
+    combinations: Sequence[tuple[str, str]] = COMBINATIONS,
+    repetitions: int = 3,
+    warmup: int = 1,
+    num_threads: int | None = None,
+    calibration_patches: int = 8,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Time every architecture × runtime × precision on the same input and compare with SRResNet FP32 eager.
+
+    Args:
+        shape_zyx: input size in voxels (the paper's CPU table used whole volumes; 32×256×256 by default).
+        preset: model size from ``ctdenoise.models.PRESETS`` (``bench``: F=64, N=8).
+        archs: ``"srresnet"`` and/or ``"stresnet"``.
+        combinations: (runtime, precision) pairs.
+        repetitions: timed runs per combination (median, min and max are reported).
+        warmup: untimed runs first (compilation, caches).
+        num_threads: CPU threads for every runtime (None: all cores).
+        calibration_patches: synthetic 4×48×48 patches used to quantize for INT8.
+        progress: print a tqdm bar over the combinations.
+
+    Returns:
+        ``{"shape_zyx", "preset", "threads", "cpu", "cpu_count", "peaks", "results": [{model, runtime, precision,
+        median_s, speedup_vs_srresnet_fp32}], "timings": [the same rows plus min_s, max_s, gops,
+        percent_of_peak, paper_speedup]}``.
+    """
+    import torch
+    from tqdm.auto import tqdm
+
+    from ctdenoise.inference.loading import make_predictor
+    from ctdenoise.models.complexity import macs_per_output_voxel
+
+    shape_zyx = tuple(int(n) for n in shape_zyx)
+    if len(shape_zyx) != 3 or min(shape_zyx) < 1:
+        raise CtDenoiseError(f"benchmark shape must be three positive sizes z,y,x, got {shape_zyx}")
+    threads = int(num_threads or torch.get_num_threads())
+    torch.set_num_threads(threads)
+    peaks = measure_matmul_peaks()
+    results = []
+    bar = tqdm(total=len(archs) * len(combinations), disable=not progress, desc="benchmark", leave=False)
+    with tempfile.TemporaryDirectory(prefix="ctdenoise-bench-") as scratch:
+        for arch in archs:
+            model, config = _build(arch, preset)
+            network_input = model.normalization.to_model(synthetic_ct_hu(shape_zyx))[None, None]
+            if any(precision == "int8" for _, precision in combinations):
+                _add_int8_files(model, Path(scratch), calibration_patches)
+            operations = (
+                2.0 * macs_per_output_voxel(config) * shape_zyx[0] * config.z_scale * shape_zyx[1] * shape_zyx[2]
+            )
+            for runtime, precision in combinations:
+                bar.set_postfix_str(f"{arch} {runtime} {precision}")
+                predictor = make_predictor(model, runtime, precision, num_threads=threads)
+                seconds = time_call(partial(predictor, network_input), repetitions, warmup)
+                median = statistics.median(seconds)
+                peak = peaks["int8_gops"] if precision == "int8" else peaks["fp32_gops"]
+                results.append(
+                    {
+                        "model": arch,
+                        "runtime": runtime,
+                        "precision": precision,
+                        "median_s": median,
+                        "min_s": min(seconds),
+                        "max_s": max(seconds),
+                        "gops": operations / median / 1e9,
+                        "percent_of_peak": 100.0 * operations / median / 1e9 / peak,
+                        "paper_speedup": PAPER_SPEEDUPS.get((arch, runtime, precision)),
+                    }
+                )
+                del predictor
+                bar.update(1)
+    bar.close()
+    baseline = next((r["median_s"] for r in results if (r["model"], r["runtime"], r["precision"]) == BASELINE), None)
+    for row in results:
+        row["speedup_vs_srresnet_fp32"] = baseline / row["median_s"] if baseline else None
+    return {
+        "shape_zyx": list(shape_zyx),
+        "preset": preset,
+        "threads": threads,
+        "cpu": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "peaks": peaks,
+        "results": [{key: row[key] for key in RESULT_KEYS} for row in results],
+        "timings": results,
+    }
+
+
+def time_whole_scan(
+    shape_zyx: Sequence[int] = (150, 512, 512),
+    spacing_mm: Sequence[float] = (2.0, 0.7, 0.7),
+    preset: str = "bench",
+    arch: str = "stresnet",
+    runtime: str = "openvino",
+    precision: str = "int8",
+    num_threads: int | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Seconds to denoise a whole synthetic scan with ``denoise_volume`` (tiling, blending and HU mapping included).
+
+    Returns ``{"shape_zyx", "output_shape_zyx", "seconds", "tiles_s", "model", "runtime", "precision"}``.
+    """
+    from ctdenoise.inference.denoise import denoise_volume
+    from ctdenoise.volume import Volume
+
+    with tempfile.TemporaryDirectory(prefix="ctdenoise-bench-") as scratch:
+        model, _config = _build(arch, preset)
+        if precision == "int8":
+            _add_int8_files(model, Path(scratch), 8)
+        volume = Volume(synthetic_ct_hu(shape_zyx), spacing_mm=tuple(spacing_mm))
+        start = time.perf_counter()
+        output = denoise_volume(volume, model, precision, runtime, progress=progress, num_threads=num_threads)
+        seconds = time.perf_counter() - start
+    return {
+        "shape_zyx": list(volume.shape),
+        "output_shape_zyx": list(output.shape),
+        "seconds": seconds,
+        "model": arch,
+        "runtime": runtime,
+        "precision": precision,
+    }
+
+
+def benchmark_table(report: dict[str, Any]) -> Any:
+    """A rich Table of a ``run_benchmark`` report (the speed columns of the paper's Table 1, and more)."""
+    from rich.table import Table
+
+    peaks = report["peaks"]
+    table = Table(
+        title=f"ctdenoise benchmark: input {'×'.join(map(str, report['shape_zyx']))}, preset {report['preset']}, "
+        f"{report['threads']} threads; peaks FP32 {peaks['fp32_gops']:.0f} / INT8 {peaks['int8_gops']:.0f} GOP/s"
+    )
+    for column in (
+        "model",
+        "runtime",
+        "precision",
+        "median s",
+        "min s",
+        "max s",
+        "speed-up",
+        "paper",
+        "GOP/s",
+        "% peak",
+    ):
+        table.add_column(column, justify="left" if column in ("model", "runtime", "precision") else "right")
+    for row in report["timings"]:
+        speedup = row["speedup_vs_srresnet_fp32"]
+        table.add_row(
+            row["model"],
+            row["runtime"],
+            row["precision"],
+            f"{row['median_s']:.3f}",
+            f"{row['min_s']:.3f}",
+            f"{row['max_s']:.3f}",
+            "–" if speedup is None else f"{speedup:.2f}×",
+            "" if row["paper_speedup"] is None else f"{row['paper_speedup']:.2f}×",
+            f"{row['gops']:.0f}",
+            f"{row['percent_of_peak']:.0f}",
+        )
+    return table

@@ -1,0 +1,142 @@
+"""Tile predictors for each runtime × precision: PyTorch eager, OpenVINO and ONNX Runtime on the CPU.
+
+Every predictor is a callable from a normalised tile ``(1, 1, z, y, x)`` float32 numpy array to the network's
+output ``(1, 1, z * z_scale, y, x)``, so ``sliding_window_denoise`` and the benchmark treat them alike.
+
+Precision notes for this CPU family (AVX-512 BF16/VNNI):
+
+* OpenVINO runs FP32 models in BF16 by default on CPUs that support it; FP32 must ask for it with
+  ``INFERENCE_PRECISION_HINT=f32``.
+* INT8 runs an NNCF-quantized OpenVINO IR (see ``quantize.py``) or a QDQ ONNX model in ONNX Runtime.
+* PyTorch BF16 uses ``torch.autocast`` on the CPU with channels-last 3D memory layout.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ctdenoise.errors import CtDenoiseError
+
+RUNTIMES = ("torch", "openvino", "onnxruntime")
+PRECISIONS = ("fp32", "bf16", "int8")
+
+
+class TorchPredictor:
+    """PyTorch eager inference, FP32 or BF16 autocast, channels-last 3D layout.
+
+    Args:
+        module: the network (put into eval mode here).
+        precision: ``"fp32"`` or ``"bf16"``.
+    """
+
+    def __init__(self, module: Any, precision: str = "fp32") -> None:
+        import torch
+
+        if precision not in ("fp32", "bf16"):
+            raise CtDenoiseError(
+                f"the torch runtime runs fp32 or bf16, not {precision}; use --runtime openvino for INT8"
+            )
+        self.precision = precision
+        self.module = module.eval().to(memory_format=torch.channels_last_3d)
+
+    def __call__(self, tile: np.ndarray) -> np.ndarray:
+        import torch
+
+        inputs = torch.from_numpy(np.ascontiguousarray(tile, dtype=np.float32))
+        inputs = inputs.contiguous(memory_format=torch.channels_last_3d)
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            output = self.module(inputs)
+        return output.float().contiguous().numpy()
+
+
+def openvino_config(precision: str) -> dict[str, str]:
+    """OpenVINO CPU compile options for a precision (FP32 must be asked for explicitly, see module notes)."""
+    config = {"PERFORMANCE_HINT": "LATENCY"}
+    if precision == "fp32":
+        config["INFERENCE_PRECISION_HINT"] = "f32"
+    elif precision == "bf16":
+        config["INFERENCE_PRECISION_HINT"] = "bf16"
+    return config
+
+
+def cpu_supports_bf16() -> bool:
+    """True when OpenVINO reports native BF16 on this CPU (otherwise BF16 would be emulated and slow)."""
+    import openvino as ov
+
+    return "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+
+
+class OpenVINOPredictor:
+    """OpenVINO CPU inference of an ``ov.Model`` (in memory) or an IR ``.xml`` path.
+
+    Tiles of one volume share one shape, so the model is reshaped to each new tile shape and compiled for it
+    (static shapes run faster on the CPU plugin than dynamic ones); compiled models are cached per shape.
+
+    Args:
+        model: ``openvino.Model`` or path of an IR ``.xml``.
+        precision: ``"fp32"``, ``"bf16"`` (FP32 IR run in that precision) or ``"int8"`` (an NNCF-quantized IR;
+            its remaining float layers run in BF16 where the CPU supports it).
+        static_shapes: reshape per tile shape (True) or compile once with dynamic shapes (False).
+        num_threads: CPU threads (None: OpenVINO's default, all cores).
+    """
+
+    def __init__(
+        self, model: Any, precision: str = "fp32", static_shapes: bool = True, num_threads: int | None = None
+    ) -> None:
+        import openvino as ov
+
+        if precision not in PRECISIONS:
+            raise CtDenoiseError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+        self.core = ov.Core()
+        self.model = self.core.read_model(str(model)) if isinstance(model, str | Path) else model
+        self.precision = precision
+        self.static_shapes = static_shapes
+        self.config = openvino_config(precision)
+        if num_threads:
+            self.config["INFERENCE_NUM_THREADS"] = str(num_threads)
+        self._compiled: dict[tuple[int, ...], Any] = {}
+
+    def compiled_for(self, shape: tuple[int, ...]) -> Any:
+        """The compiled model for one input shape (compiled once, then cached)."""
+        key = tuple(shape) if self.static_shapes else ()
+        if key not in self._compiled:
+            model = self.model
+            if self.static_shapes:
+                model = self.model.clone()
+                model.reshape({model.inputs[0].get_any_name(): list(shape)})
+            self._compiled[key] = self.core.compile_model(model, "CPU", self.config)
+        return self._compiled[key]
+
+    def __call__(self, tile: np.ndarray) -> np.ndarray:
+        tile = np.ascontiguousarray(tile, dtype=np.float32)
+        compiled = self.compiled_for(tile.shape)
+        return np.asarray(compiled(tile)[0], dtype=np.float32)
+
+
+class OnnxRuntimePredictor:
+    """ONNX Runtime CPU inference of an FP32 or a QDQ-quantized INT8 ``.onnx`` file.
+
+    Args:
+        onnx_path: the model file (dynamic spatial shapes, see ``export.py``).
+        num_threads: intra-op threads (None: ONNX Runtime's default).
+    """
+
+    def __init__(self, onnx_path: Path | str, num_threads: int | None = None) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if num_threads:
+            options.intra_op_num_threads = num_threads
+        try:
+            self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own exception types for unreadable models
+            raise CtDenoiseError(f"{onnx_path}: ONNX Runtime cannot load this model ({error})") from None
+        self.input_name = self.session.get_inputs()[0].name
+
+    def __call__(self, tile: np.ndarray) -> np.ndarray:
+        tile = np.ascontiguousarray(tile, dtype=np.float32)
+        return np.asarray(self.session.run(None, {self.input_name: tile})[0], dtype=np.float32)

@@ -1,0 +1,87 @@
+"""Read a mask from a label image (NIfTI/NRRD/MetaImage) or from one ROI of a DICOM RTSTRUCT.
+
+Masks are Volumes whose ``hu`` holds label values (0 = background) with modality ``"SEG"``. When a reference image
+is given the mask must lie on its grid: radiomics and masked metrics compare voxel by voxel, and silently
+resampling a mask would change the very features being measured.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ctdenoise.errors import CtDenoiseError
+from ctdenoise.io.itk_formats import ITK_SUFFIXES, is_itk_file, read_itk_volume
+from ctdenoise.io.rtstruct import read_rtstruct_dataset, read_rtstruct_masks
+from ctdenoise.volume import Volume
+
+
+def _describe_grid(volume: Volume) -> str:
+    spacing = ", ".join(f"{s:.4g}" for s in volume.spacing_mm)
+    origin = ", ".join(f"{o:.4g}" for o in volume.origin_mm)
+    return f"shape {volume.shape}, spacing ({spacing}) mm, origin ({origin}) mm"
+
+
+def _rtstruct_roi(path: Path, reference: Volume | None, roi: str | None) -> Volume:
+    if reference is None:
+        read_rtstruct_dataset(path)  # a clear error first when the file is no RTSTRUCT at all
+        raise CtDenoiseError(f"{path}: an RTSTRUCT needs the image it was drawn on (reference / --image)")
+    masks = read_rtstruct_masks(path, reference)
+    names = ", ".join(masks) or "none"
+    if roi is None:
+        if len(masks) == 1:
+            return next(iter(masks.values()))
+        raise CtDenoiseError(f"{path}: holds several ROIs; choose one with --roi: {names}")
+    if roi not in masks:
+        raise CtDenoiseError(f"{path}: no ROI named '{roi}'; available: {names}")
+    return masks[roi]
+
+
+def _label_image(path: Path, roi: str | None) -> Volume:
+    labels = read_itk_volume(path)
+    if not np.array_equal(labels.hu, np.round(labels.hu)):
+        raise CtDenoiseError(f"{path}: holds non-integer values, so it is not a label image (a CT image?)")
+    labels.modality = "SEG"
+    if roi is None:
+        return labels
+    if not roi.strip().isdigit():
+        raise CtDenoiseError(f"{path}: a label image has no ROI names; give --roi as a label number, not '{roi}'")
+    label = int(roi)
+    if not np.any(labels.hu == label):
+        present = ", ".join(str(int(v)) for v in np.unique(labels.hu) if v != 0) or "none"
+        raise CtDenoiseError(f"{path}: no voxel has label {label}; labels present: {present}")
+    return labels.with_array((labels.hu == label).astype(np.float32))
+
+
+def read_mask(path: Path | str, reference: Volume | None = None, roi: str | None = None) -> Volume:
+    """Read a mask on the image grid from a label image or an RTSTRUCT.
+
+    Args:
+        path: a label image (``.nii``/``.nii.gz``/``.nrrd``/``.mha``/``.mhd``, 0 = background) or an RTSTRUCT
+            ``.dcm`` file.
+        reference: the image the mask belongs to. Required for an RTSTRUCT (its grid is where the contours are
+            filled); for a label image it is checked that the mask lies on the same grid.
+        roi: for an RTSTRUCT the ROI name (may be left out when there is only one ROI); for a label image an
+            optional label number, giving a binary mask of that label.
+
+    Returns:
+        A Volume with label values in ``hu`` (0/1 for an RTSTRUCT ROI or a chosen label), modality ``"SEG"``.
+
+    Example:
+        >>> ct = read_volume("../shared/data/lung1-001/dicom")                                    # doctest: +SKIP
+        >>> gtv = read_mask("../shared/data/lung1-001/rtstruct.dcm", reference=ct, roi="GTV-1")   # doctest: +SKIP
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CtDenoiseError(f"{path}: no such file")
+    if path.is_dir():
+        raise CtDenoiseError(
+            f"{path}: a folder; a mask is a label image ({', '.join(ITK_SUFFIXES)}) or an RTSTRUCT file"
+        )
+    mask = _label_image(path, roi) if is_itk_file(path) else _rtstruct_roi(path, reference, roi)
+    if reference is not None and not mask.same_grid_as(reference):
+        raise CtDenoiseError(
+            f"{path}: the mask is not on the image grid (mask {_describe_grid(mask)}; image {_describe_grid(reference)})"
+        )
+    return mask

@@ -1,0 +1,36 @@
+"""Parameter and multiply-accumulate (MAC) counts, measured on the real module graph (on the meta device)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ctdenoise.models.config import ModelConfig, build_model
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Trainable parameters (weights + biases)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def macs_per_output_voxel(config: ModelConfig, input_zyx: tuple[int, int, int] = (4, 8, 8)) -> float:
+    """Convolution MACs per output voxel (padding counted as real multiplies, biases and adds not counted).
+
+    Runs one forward pass on the meta device (no memory, no arithmetic) and sums, for every Conv3d, output
+    elements × (C_in / groups) × kernel volume. Interior and border voxels cost the same in this convention, so the
+    result is independent of ``input_zyx``.
+    """
+    with torch.device("meta"):
+        model = build_model(config)
+    total_macs = 0
+
+    def count(module: nn.Conv3d, _inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal total_macs
+        kernel_volume = module.kernel_size[0] * module.kernel_size[1] * module.kernel_size[2]
+        total_macs += output.numel() * (module.in_channels // module.groups) * kernel_volume
+
+    handles = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, nn.Conv3d)]
+    output = model(torch.empty((1, 1, *input_zyx), device="meta"))
+    for handle in handles:
+        handle.remove()
+    return total_macs / output.numel()

@@ -1,0 +1,123 @@
+"""Fan-beam forward projector: line integrals of a 2D attenuation image for an arc-detector scanner.
+
+Joseph's method (Joseph 1982, IEEE TMI 1:192): each ray steps one pixel at a time along the image axis it is most
+aligned with and interpolates linearly along the other axis. It is accurate for smooth and partial-volume images
+and needs no per-pixel intersection tests. Views run in parallel (numba ``prange``).
+
+Coordinates (shared with :mod:`ctdenoise.simulate.fbp`): the isocentre is the centre of the image; pixel ``(i, j)``
+sits at ``x = (j - (nx-1)/2)·pixel_x``, ``y = (i - (ny-1)/2)·pixel_y``. At source angle β the source is at
+``D·(cos β, sin β)``; a ray at fan angle γ leaves it in direction ``cos γ·c + sin γ·e`` with the central direction
+``c = -(cos β, sin β)`` and ``e = (sin β, -cos β)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from ctdenoise.simulate.geometry import FanBeamGeometry
+
+
+@numba.njit(inline="always", fastmath=True)
+def _ray_sum(image, row0, col0, slope, j_first, j_last):
+    """Sum of ``image[row(j), j]`` for columns j_first..j_last, with ``row(j) = row0 + (j - col0)·slope``."""
+    n_rows = image.shape[0]
+    total = 0.0
+    for j in range(j_first, j_last + 1):
+        row = row0 + (j - col0) * slope
+        i = math.floor(row)
+        weight = row - i
+        i = int(i)
+        if 0 <= i < n_rows:
+            total += (1.0 - weight) * image[i, j]
+        if 0 <= i + 1 < n_rows:
+            total += weight * image[i + 1, j]
+    return total
+
+
+@numba.njit(parallel=True, fastmath=True, cache=True)
+def _project(image, image_t, pixel_y, pixel_x, betas, gammas, source_mm, radius_mm):
+    n_rows, n_cols = image.shape
+    n_views = betas.shape[0]
+    n_channels = gammas.shape[0]
+    sinogram = np.zeros((n_views, n_channels), dtype=np.float32)
+    center_col = (n_cols - 1) / 2.0
+    center_row = (n_rows - 1) / 2.0
+    for v in numba.prange(n_views):
+        cos_b = math.cos(betas[v])
+        sin_b = math.sin(betas[v])
+        source_x = source_mm * cos_b
+        source_y = source_mm * sin_b
+        for c in range(n_channels):
+            cos_g = math.cos(gammas[c])
+            sin_g = math.sin(gammas[c])
+            dir_x = -cos_g * cos_b + sin_g * sin_b
+            dir_y = -cos_g * sin_b - sin_g * cos_b
+            # The ray meets the reconstruction circle for t in [t_in, t_out] (t = mm from the source).
+            along = source_x * dir_x + source_y * dir_y
+            disc = along * along - (source_mm * source_mm - radius_mm * radius_mm)
+            if disc <= 0.0:
+                continue
+            half = math.sqrt(disc)
+            t_in = -along - half
+            t_out = -along + half
+            if abs(dir_x) / pixel_x >= abs(dir_y) / pixel_y:
+                # Step over columns; interpolate between rows.
+                col0 = source_x / pixel_x + center_col
+                row0 = source_y / pixel_y + center_row
+                col_in = col0 + t_in * dir_x / pixel_x
+                col_out = col0 + t_out * dir_x / pixel_x
+                j_first = max(0, int(math.ceil(min(col_in, col_out))))
+                j_last = min(n_cols - 1, int(math.floor(max(col_in, col_out))))
+                slope = dir_y / pixel_y / (dir_x / pixel_x)
+                total = _ray_sum(image, row0, col0, slope, j_first, j_last)
+                sinogram[v, c] = total * pixel_x / abs(dir_x)
+            else:
+                # Step over rows of the transposed (contiguous) image; interpolate between columns.
+                row0 = source_y / pixel_y + center_row
+                col0 = source_x / pixel_x + center_col
+                row_in = row0 + t_in * dir_y / pixel_y
+                row_out = row0 + t_out * dir_y / pixel_y
+                i_first = max(0, int(math.ceil(min(row_in, row_out))))
+                i_last = min(n_rows - 1, int(math.floor(max(row_in, row_out))))
+                slope = dir_x / pixel_x / (dir_y / pixel_y)
+                total = _ray_sum(image_t, col0, row0, slope, i_first, i_last)
+                sinogram[v, c] = total * pixel_y / abs(dir_y)
+    return sinogram
+
+
+def reconstruction_radius_mm(shape_yx: tuple[int, int], pixel_mm: tuple[float, float], geometry: FanBeamGeometry):
+    """Radius of the reconstruction circle: the image's inscribed circle, at most the scan field of view."""
+    image_radius = 0.5 * min(shape_yx[0] * pixel_mm[0], shape_yx[1] * pixel_mm[1])
+    return min(image_radius, 0.5 * geometry.scan_fov_mm)
+
+
+def forward_project(mu_per_mm: np.ndarray, pixel_mm: tuple[float, float], geometry: FanBeamGeometry) -> np.ndarray:
+    """Fan-beam line integrals of a 2D attenuation image (the sinogram ``p = ∫ μ dl``, no units).
+
+    Only the reconstruction circle is traced (:func:`reconstruction_radius_mm`); keep the image zero outside it.
+
+    Args:
+        mu_per_mm: linear attenuation in 1/mm, shape ``(ny, nx)``.
+        pixel_mm: pixel size ``(y, x)`` in mm.
+        geometry: the scanner; its channels and views set the sinogram shape ``(n_views, n_channels)``.
+
+    Returns:
+        float32 sinogram of shape ``(n_views, n_channels)``.
+    """
+    image = np.ascontiguousarray(mu_per_mm, dtype=np.float32)
+    radius = reconstruction_radius_mm(image.shape, pixel_mm, geometry)
+    # One pixel diagonal of margin so interpolation at the circle's rim is complete.
+    radius += math.hypot(pixel_mm[0], pixel_mm[1])
+    return _project(
+        image,
+        np.ascontiguousarray(image.T),
+        float(pixel_mm[0]),
+        float(pixel_mm[1]),
+        geometry.view_angles_rad(),
+        geometry.fan_angles_rad(),
+        float(geometry.source_to_isocenter_mm),
+        float(radius),
+    )

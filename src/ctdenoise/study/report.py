@@ -1,0 +1,240 @@
+"""The study's report: ``report.md`` and a self-contained ``report.html`` (figures inlined, opens offline).
+
+Every number comes from the ``results`` dict the study computed in the same run; this module only lays it out,
+next to the seed paper's published values (``seed_results``).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ctdenoise.io.atomic import atomic_path
+from ctdenoise.study.seed_results import SEED_CITATION, SEED_CONSISTENT_FEATURES, SEED_TABLE1
+
+TABLE1_COLUMNS = [
+    ("model", "Model"),
+    ("precision", "Precision"),
+    ("psnr", "↑PSNR (dB)"),
+    ("ssim", "↑SSIM"),
+    ("lpips", "↓LPIPS"),
+    ("inference_s", "Inference time (s/volume, CPU)"),
+    ("train_s_per_iter", "Training time per iter (s, CPU)"),
+    ("inference_speedup", "Inference speed-up"),
+    ("training_speedup", "Training speed-up"),
+]
+
+
+def _mean_std(row: dict[str, Any], key: str, digits: int) -> str:
+    mean = row.get(f"{key}_mean")
+    if mean is None:
+        return "n/a"
+    return f"{mean:.{digits}f} ± {row.get(f'{key}_std', 0.0):.{digits}f}"
+
+
+def _number(value: Any, digits: int, suffix: str = "") -> str:
+    if value is None:
+        return "N/A"
+    return f"{value:.{digits}f}{suffix}"
+
+
+def format_table1_row(row: dict[str, Any]) -> dict[str, str]:
+    """One computed Table 1 row as display strings in the seed's layout."""
+    return {
+        "model": row["model"],
+        "precision": row["precision"],
+        "psnr": _mean_std(row, "psnr", 2),
+        "ssim": _mean_std(row, "ssim", 4),
+        "lpips": _mean_std(row, "lpips", 4),
+        "inference_s": _number(row.get("inference_s"), 3),
+        "train_s_per_iter": _number(row.get("train_s_per_iter"), 3),
+        "inference_speedup": _number(row.get("inference_speedup"), 2, "×"),
+        "training_speedup": _number(row.get("training_speedup"), 2, "×"),
+    }
+
+
+def markdown_table(rows: list[dict[str, str]], columns: list[tuple[str, str]]) -> str:
+    header = "| " + " | ".join(title for _, title in columns) + " |"
+    rule = "|" + "|".join("---" for _ in columns) + "|"
+    lines = ["| " + " | ".join(str(row.get(key, "")) for key, _ in columns) + " |" for row in rows]
+    return "\n".join([header, rule, *lines])
+
+
+def _benchmark_rows(benchmark: dict[str, Any]) -> list[dict[str, str]]:
+    rows = []
+    for result in benchmark.get("results", []):
+        rows.append(
+            {
+                "model": result["model"],
+                "runtime": result["runtime"],
+                "precision": result["precision"],
+                "median_s": _number(result.get("median_s"), 3),
+                "speedup": _number(result.get("speedup_vs_srresnet_fp32"), 2, "×"),
+                "gops": _number(result.get("gop_per_s"), 1),
+            }
+        )
+    return rows
+
+
+BENCHMARK_COLUMNS = [
+    ("model", "Model"),
+    ("runtime", "Runtime"),
+    ("precision", "Precision"),
+    ("median_s", "Median (s)"),
+    ("speedup", "Speed-up vs SRResNet FP32 torch"),
+    ("gops", "GOP/s"),
+]
+
+RADIOMICS_COLUMNS = [
+    ("method", "Method"),
+    ("consistent", "Features not different from SRResNet FP32 (paired t, p ≥ 0.05)"),
+    ("consistent_bh", "… after Benjamini–Hochberg"),
+    ("median_ccc", "Median CCC to full dose"),
+]
+
+
+def build_markdown(results: dict[str, Any]) -> str:
+    """The whole report as Markdown; figures are referenced by relative path."""
+    table1 = [format_table1_row(row) for row in results["table1"]]
+    extra = [format_table1_row(row) for row in results.get("reference_rows", [])]
+    parts = [
+        "# ctdenoise — reproduction of Wei & Hsu (MIDL 2021)",
+        f"Preset **{results['preset']}**, data: {results['data_description']}. "
+        f"Test split: {results['n_test_subjects']} subjects, {results['n_test_nodules']} nodules. "
+        f"Run finished {results['finished']}; total {results['total_minutes']:.1f} min.",
+        "## Table 1 — image quality and speed (this run)",
+        "PSNR/SSIM/LPIPS: mean ± std over test subjects against the full-dose 1 mm reference "
+        f"(HU window {results['window_hu']}, per-slice in three views). Inference: "
+        f"{results['inference_description']} Training: seconds per iteration on this CPU "
+        f"({results['training_description']}). Speed-ups are against SRResNet FP32 in this run.",
+        markdown_table(table1, TABLE1_COLUMNS),
+        "Reference rows (not networks):",
+        markdown_table(extra, TABLE1_COLUMNS[:5]),
+        "## Checks",
+        "\n".join(f"- {check}" for check in results.get("checks", [])),
+        "## The seed's Table 1 (published)",
+        markdown_table(SEED_TABLE1, TABLE1_COLUMNS),
+        "## Where ours differs from the seed's, and why",
+        "\n".join(f"- {note}" for note in results.get("differences", [])),
+        "## Inference speed benchmark (`ctdenoise benchmark`, same run)",
+        results["benchmark"].get("description", ""),
+        markdown_table(_benchmark_rows(results["benchmark"]), BENCHMARK_COLUMNS),
+        "## Figure 1 — a nodule ROI (lung window W1500/L−600)",
+        f"![Figure 1]({results['figures']['figure1']})",
+        "## Figure 2 — radiomic features against the SRResNet FP32 baseline",
+        f"Paired t-test per feature over {results['n_test_nodules']} test nodules; red = significant "
+        f"(p < 0.05), green = not. Seed: {SEED_CONSISTENT_FEATURES}.",
+        f"![Figure 2]({results['figures']['figure2']})",
+        markdown_table(results["radiomics_summary"], RADIOMICS_COLUMNS),
+        "## Training curves",
+        f"![Training]({results['figures']['training']})",
+        "## Machine and versions",
+        "```\n" + yaml.safe_dump({"machine": results["machine"], "versions": results["versions"]}) + "```",
+        "## Resolved configuration",
+        "```yaml\n" + yaml.safe_dump(results["config"], sort_keys=False) + "```",
+        f"Seed: {SEED_CITATION}",
+        "All numbers above are in `results.json`, `table1.csv`, `radiomics_tests.csv` and `benchmark.json`.",
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def _html_table(rows: list[dict[str, str]], columns: list[tuple[str, str]]) -> str:
+    head = "".join(f"<th>{html.escape(title)}</th>" for _, title in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(row.get(key, '')))}</td>" for key, _ in columns) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html_image(path: Path, alt: str) -> str:
+    if not path.is_file():
+        return f"<p><em>{html.escape(alt)}: figure missing ({html.escape(str(path.name))})</em></p>"
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+HTML_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
+th{background:#f3f3f3}td:first-child,td:nth-child(2){text-align:left}img{max-width:100%}
+pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:0.8em}
+"""
+
+
+def build_html(results: dict[str, Any], out_dir: Path) -> str:
+    """The report as one HTML file with its figures embedded, so it opens offline and travels alone."""
+    table1 = [format_table1_row(row) for row in results["table1"]]
+    extra = [format_table1_row(row) for row in results.get("reference_rows", [])]
+    esc = html.escape
+    figures = results["figures"]
+    sections = [
+        "<h1>ctdenoise — reproduction of Wei &amp; Hsu (MIDL 2021)</h1>",
+        f"<p>Preset <b>{esc(results['preset'])}</b>, data: {esc(results['data_description'])}. Test split: "
+        f"{results['n_test_subjects']} subjects, {results['n_test_nodules']} nodules. Finished "
+        f"{esc(results['finished'])}; total {results['total_minutes']:.1f} min.</p>",
+        "<h2>Table 1 — image quality and speed (this run)</h2>",
+        f"<p>Inference: {esc(results['inference_description'])} Training: {esc(results['training_description'])}.</p>",
+        _html_table(table1, TABLE1_COLUMNS),
+        "<p>Reference rows (not networks):</p>",
+        _html_table(extra, TABLE1_COLUMNS[:5]),
+        "<h2>Checks</h2>",
+        "<ul>" + "".join(f"<li>{esc(check)}</li>" for check in results.get("checks", [])) + "</ul>",
+        "<h2>The seed's Table 1 (published)</h2>",
+        _html_table(SEED_TABLE1, TABLE1_COLUMNS),
+        "<h2>Where ours differs from the seed's, and why</h2>",
+        "<ul>" + "".join(f"<li>{esc(note)}</li>" for note in results.get("differences", [])) + "</ul>",
+        "<h2>Inference speed benchmark</h2>",
+        f"<p>{esc(results['benchmark'].get('description', ''))}</p>",
+        _html_table(_benchmark_rows(results["benchmark"]), BENCHMARK_COLUMNS),
+        "<h2>Figure 1 — a nodule ROI (lung window)</h2>",
+        _html_image(out_dir / figures["figure1"], "Figure 1"),
+        "<h2>Figure 2 — radiomic features against the SRResNet FP32 baseline</h2>",
+        f"<p>Seed: {esc(SEED_CONSISTENT_FEATURES)}.</p>",
+        _html_image(out_dir / figures["figure2"], "Figure 2"),
+        _html_table(results["radiomics_summary"], RADIOMICS_COLUMNS),
+        "<h2>Training curves</h2>",
+        _html_image(out_dir / figures["training"], "Training curves"),
+        "<h2>Machine and versions</h2>",
+        f"<pre>{esc(yaml.safe_dump({'machine': results['machine'], 'versions': results['versions']}))}</pre>",
+        "<h2>Resolved configuration</h2>",
+        f"<pre>{esc(yaml.safe_dump(results['config'], sort_keys=False))}</pre>",
+        f"<p>Seed: {esc(SEED_CITATION)}</p>",
+    ]
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>ctdenoise report</title>'
+        f"<style>{HTML_STYLE}</style></head><body>{''.join(sections)}</body></html>\n"
+    )
+
+
+def write_table1_csv(rows: list[dict[str, Any]], path: Path) -> None:
+    keys = sorted({key for row in rows for key in row}, key=lambda k: (k not in ("model", "precision"), k))
+    with atomic_path(path) as temporary, temporary.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=keys)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_report(results: dict[str, Any], out_dir: Path) -> dict[str, Path]:
+    """Write report.md, report.html, results.json and table1.csv into ``out_dir``."""
+    out_dir = Path(out_dir)
+    paths = {
+        "markdown": out_dir / "report.md",
+        "html": out_dir / "report.html",
+        "json": out_dir / "results.json",
+        "table1": out_dir / "table1.csv",
+    }
+    with atomic_path(paths["markdown"]) as temporary:
+        temporary.write_text(build_markdown(results))
+    with atomic_path(paths["html"]) as temporary:
+        temporary.write_text(build_html(results, out_dir))
+    with atomic_path(paths["json"]) as temporary:
+        temporary.write_text(json.dumps(results, indent=2, default=str))
+    write_table1_csv(results["table1"] + results.get("reference_rows", []), paths["table1"])
+    return paths

@@ -1,0 +1,197 @@
+"""``ctdenoise reproduce``: the seed study end to end — data, both networks, three precisions, image quality,
+speed and radiomics — as a report. Stages are cached: ``resume=True`` skips the ones that finished."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.console import Console
+
+from ctdenoise.errors import CtDenoiseError
+from ctdenoise.io.atomic import atomic_path
+from ctdenoise.study.data_stage import prepare_study_data, read_pairs_manifest
+from ctdenoise.study.evaluate_stage import denoise_test_split, low_dose_on_full_grid, score_outputs
+from ctdenoise.study.machine import machine_description, package_versions
+from ctdenoise.study.methods import BASELINE, LOW_DOSE, Method, study_methods
+from ctdenoise.study.radiomics_stage import run_radiomics
+from ctdenoise.study.report import write_report
+from ctdenoise.study.stages import Stage, run_stage
+from ctdenoise.study.study_config import load_study_config
+from ctdenoise.study.summary import assemble_results
+from ctdenoise.study.training_stage import plot_training_curves, train_network
+
+
+class StudyProgress:
+    """Prints each stage as it starts: its number, what it does, time so far and an estimate of time left."""
+
+    def __init__(self, stages: list[Stage], weights: dict[str, float], console: Console) -> None:
+        self.stages, self.weights, self.console = stages, weights, console
+        self.started = time.perf_counter()
+        self.done_weight = 0.0
+        self.total_weight = sum(weights.get(stage.name, 1.0) for stage in stages)
+
+    def begin(self, index: int, stage: Stage) -> None:
+        elapsed = time.perf_counter() - self.started
+        left = ""
+        if self.done_weight > 0:
+            remaining = elapsed * (self.total_weight - self.done_weight) / self.done_weight
+            left = f", about {remaining / 60:.0f} min left"
+        self.console.rule(
+            f"[bold]stage {index + 1}/{len(self.stages)}: {stage.name}[/] — {stage.description} "
+            f"({elapsed / 60:.1f} min elapsed{left})"
+        )
+
+    def end(self, stage: Stage, record: dict[str, Any]) -> None:
+        self.done_weight += self.weights.get(stage.name, 1.0)
+        status = "cached" if record.get("skipped") else f"{record['seconds']:.0f} s"
+        self.console.print(f"[green]✓[/] {stage.name} ({status})")
+
+
+def _test_rows(out_dir: Path) -> list[dict[str, Any]]:
+    manifest = out_dir / "data" / "pairs.csv"
+    return [row for row in read_pairs_manifest(manifest) if row["split"] == "test"]
+
+
+def build_stages(config: dict[str, Any], out_dir: Path, data_dir: Path | None, lpips_weights: Path | None) -> list[Stage]:
+    """The study as an ordered list of cached stages; each reads what earlier stages wrote under ``out_dir``."""
+    methods = study_methods(config["inference"], config["training"]["mixed_precision"])
+    runs = sorted({method.run_name for method in methods}, key=lambda name: (name.split("-")[1] != "fp32", name))
+    threads = config["inference"].get("num_threads")
+
+    def data(work: Path) -> dict[str, Any]:
+        return prepare_study_data(work, config["data"], config["seed"], data_dir)
+
+    def training(run_name: str):
+        def run(work: Path) -> dict[str, Any]:
+            arch, precision = run_name.split("-")
+            return train_network(arch, precision, out_dir / "data" / "pairs.csv", config, work)
+
+        return run
+
+    def quantize(arch: str):
+        def run(work: Path) -> dict[str, Any]:
+            from ctdenoise.inference import quantize_model
+            from ctdenoise.io import read_volume
+
+            train_rows = [r for r in read_pairs_manifest(out_dir / "data" / "pairs.csv") if r["split"] == "train"]
+            result = quantize_model(
+                out_dir / f"train-{arch}-fp32" / "best.pt",
+                [read_volume(row["low_dose"]) for row in train_rows],
+                work / "int8",
+                reference_volumes=[read_volume(row["full_dose"]) for row in train_rows],
+                n_patches=config["quantize"]["n_patches"],
+                seed=config["seed"],
+                overwrite=True,
+            )
+            return {"model_dir": str(result.model_dir), "accuracy": result.accuracy, "warnings": result.warnings,
+                    "n_calibration_patches": result.n_calibration_patches}
+
+        return run
+
+    def inference(method: Method):
+        def run(work: Path) -> dict[str, Any]:
+            if method.precision == "int8":
+                model = out_dir / f"quantize-{method.arch}" / "int8"
+            else:
+                model = out_dir / f"train-{method.run_name}" / "best.pt"
+            return denoise_test_split(method, model, _test_rows(out_dir), work, threads)
+
+        return run
+
+    def outputs_by_method() -> dict[str, dict[str, str]]:
+        from ctdenoise.study.stages import load_stage_record
+
+        outputs = {LOW_DOSE: load_stage_record(out_dir, "low-dose")["result"]["outputs"]}
+        for method in methods:
+            outputs[method.label] = load_stage_record(out_dir, f"infer-{method.key}")["result"]["outputs"]
+        return outputs
+
+    def low_dose(work: Path) -> dict[str, Any]:
+        return {"outputs": low_dose_on_full_grid(_test_rows(out_dir), work)}
+
+    def evaluate(work: Path) -> dict[str, Any]:
+        return score_outputs(outputs_by_method(), _test_rows(out_dir), config["evaluation"], lpips_weights)
+
+    def radiomics(work: Path) -> dict[str, Any]:
+        return run_radiomics(outputs_by_method(), _test_rows(out_dir), work, BASELINE, config["radiomics"])
+
+    def benchmark(work: Path) -> dict[str, Any]:
+        from ctdenoise.inference import run_benchmark
+
+        settings = config["benchmark"]
+        return run_benchmark(
+            shape_zyx=tuple(settings["shape_zyx"]),
+            preset=settings["preset"],
+            repetitions=settings["repetitions"],
+            progress=True,
+        )
+
+    def curves(work: Path) -> dict[str, Any]:
+        return {"figure": str(plot_training_curves(out_dir, runs, work / "training_curves.png"))}
+
+    stages = [Stage("data", "phantom cohort and simulated 10 % dose, 2 mm partners; patient-level split", data)]
+    stages += [Stage(f"train-{run}", f"train {run.replace('-', ' ')}", training(run), True) for run in runs]
+    stages.append(Stage("training-curves", "plot training and validation curves", curves))
+    stages += [Stage(f"quantize-{arch}", f"INT8 post-training quantization of {arch}", quantize(arch))
+               for arch in ("srresnet", "stresnet")]
+    stages.append(Stage("low-dose", "low-dose input on the full-dose grid (reference row)", low_dose))
+    stages += [Stage(f"infer-{m.key}", f"denoise the test split with {m.label} ({m.runtime})", inference(m))
+               for m in methods]
+    stages.append(Stage("evaluate", "PSNR, SSIM and LPIPS against full dose", evaluate))
+    stages.append(Stage("radiomics", "nodule radiomics, paired tests, Figures 1 and 2", radiomics))
+    stages.append(Stage("benchmark", "CPU inference speed of every model × runtime × precision", benchmark))
+    return stages
+
+
+STAGE_WEIGHTS = {"data": 2.0, "benchmark": 3.0, "radiomics": 2.0, "evaluate": 1.5}
+
+
+def reproduce(
+    preset: str | Path = "quick",
+    out_dir: Path | str = "ctdenoise-study",
+    data_dir: Path | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    lpips_weights: Path | None = None,
+    console: Console | None = None,
+) -> dict[str, Path]:
+    """Run (or resume) the whole study and write its report; returns the report files.
+
+    Example:
+        >>> reproduce("quick", "demo-output", resume=True)  # doctest: +SKIP
+        {'markdown': PosixPath('demo-output/report.md'), 'html': ...}
+    """
+    console = console or Console()
+    out_dir = Path(out_dir)
+    config = load_study_config(preset)
+    config["preset"] = str(preset)
+    config_path = out_dir / "config.yaml"
+    if out_dir.exists() and any(out_dir.iterdir()) and not (resume or overwrite):
+        raise CtDenoiseError(f"{out_dir}: already exists and is not empty; pass --resume to continue or --overwrite")
+    if resume and config_path.is_file():
+        previous = yaml.safe_load(config_path.read_text())
+        if previous != config:
+            raise CtDenoiseError(f"{config_path}: the earlier run used another configuration; use a new --out folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_path(config_path) as temporary:
+        temporary.write_text(yaml.safe_dump(config, sort_keys=False))
+    started = time.perf_counter()
+    stages = build_stages(config, out_dir, data_dir, lpips_weights)
+    progress = StudyProgress(stages, STAGE_WEIGHTS, console)
+    records = {}
+    for index, stage in enumerate(stages):
+        progress.begin(index, stage)
+        records[stage.name] = run_stage(stage, out_dir, resume=resume)
+        progress.end(stage, records[stage.name])
+    results = assemble_results(config, records, out_dir)
+    results["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    results["total_minutes"] = sum(r.get("seconds", 0.0) for r in records.values()) / 60.0
+    results["wall_minutes_this_invocation"] = (time.perf_counter() - started) / 60.0
+    results["machine"], results["versions"] = machine_description(), package_versions()
+    paths = write_report(results, out_dir)
+    console.print(f"[bold green]report:[/] {paths['html']}  and  {paths['markdown']}")
+    return paths
