@@ -21,7 +21,7 @@ def run_cli(args, capsys):
 @pytest.fixture()
 def volume_files(tmp_path):
     """A uniform −500 HU target and a prediction 15 HU off (PSNR = 20·log10(1500 / 15) = 40 dB), as NIfTI."""
-    target = Volume(np.full((16, 20, 24), -500.0), spacing_mm=(2.0, 0.7, 0.7), origin_mm=(-10.0, 5.0, 30.0))
+    target = Volume(np.full((16, 32, 36), -500.0), spacing_mm=(2.0, 0.7, 0.7), origin_mm=(-10.0, 5.0, 30.0))
     write_volume(target, tmp_path / "target.nii.gz")
     write_volume(target.with_array(target.hu + 15.0), tmp_path / "pred.nii.gz")
     return tmp_path / "pred.nii.gz", tmp_path / "target.nii.gz"
@@ -29,7 +29,9 @@ def volume_files(tmp_path):
 
 def test_evaluate_json_reports_the_analytic_psnr(volume_files, capsys):
     pred, target = volume_files
-    code, out, _ = run_cli(["evaluate", "--pred", str(pred), "--target", str(target), "--lpips", "none", "--json"], capsys)
+    code, out, _ = run_cli(
+        ["evaluate", "--pred", str(pred), "--target", str(target), "--lpips", "none", "--json"], capsys
+    )
     assert code == 0
     report = json.loads(out)
     assert report["window_hu"] == [-1000.0, 500.0] and report["border_crop_px"] == 2
@@ -39,20 +41,22 @@ def test_evaluate_json_reports_the_analytic_psnr(volume_files, capsys):
 
 def test_evaluate_with_mask_window_and_lpips(volume_files, tmp_path, shared_dir, capsys):
     pred, target = volume_files
-    mask = Volume(np.ones((16, 20, 24)), spacing_mm=(2.0, 0.7, 0.7), origin_mm=(-10.0, 5.0, 30.0), modality="SEG")
+    mask = Volume(np.ones((16, 32, 36)), spacing_mm=(2.0, 0.7, 0.7), origin_mm=(-10.0, 5.0, 30.0), modality="SEG")
     write_volume(mask, tmp_path / "mask.nii.gz")
     args = ["evaluate", "--pred", str(pred), "--target", str(target), "--mask", str(tmp_path / "mask.nii.gz")]
     args += ["--window", "-1000,-490", "--lpips", "alex", "--lpips-weights", str(shared_dir / "weights" / "lpips")]
     code, out, _ = run_cli([*args, "--json"], capsys)
     assert code == 0
     metrics = json.loads(out)["metrics"]
-    assert metrics["psnr_3d"] == pytest.approx(20 * math.log10(510 / 5), abs=1e-3)  # −485 HU clipped to −490
-    assert metrics["lpips"] == pytest.approx(0.0, abs=1e-6)  # flat images: no features differ after normalisation
+    assert metrics["psnr_3d"] == pytest.approx(
+        20 * math.log10(510 / 10), abs=1e-3
+    )  # −485 HU clipped to −490: 10 HU off
+    assert 0.0 < metrics["lpips"] < 0.01  # a 10 HU shift of a flat image is barely perceptible
 
 
 def test_evaluate_refuses_volumes_on_different_grids(volume_files, tmp_path, capsys):
     _, target = volume_files
-    write_volume(Volume(np.zeros((16, 20, 24))), tmp_path / "other.nii.gz")
+    write_volume(Volume(np.zeros((16, 32, 36))), tmp_path / "other.nii.gz")
     code, _, err = run_cli(["evaluate", "--pred", str(tmp_path / "other.nii.gz"), "--target", str(target)], capsys)
     assert code == 2
     assert "not on the same grid" in err and "other.nii.gz" in err

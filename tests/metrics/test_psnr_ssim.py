@@ -31,7 +31,9 @@ def ct_pair(lung1_dir):
         hu = dataset.pixel_array * float(dataset.RescaleSlope) + float(dataset.RescaleIntercept)
         slices.append((float(dataset.ImagePositionPatient[2]), hu[200:264, 40:136]))
     target = window_to_unit(np.stack([hu for _, hu in sorted(slices)]))
-    noisy = window_to_unit(np.stack([hu for _, hu in sorted(slices)]) + np.random.default_rng(1).normal(0, 60, (12, 64, 96)))
+    noisy = window_to_unit(
+        np.stack([hu for _, hu in sorted(slices)]) + np.random.default_rng(1).normal(0, 60, (12, 64, 96))
+    )
     return noisy, target
 
 

@@ -34,21 +34,12 @@ def _json_safe(value: object) -> object:
     return value
 
 
-def _read_mask(mask_path: Path, target, roi: str | None):
-    import ctdenoise.io
-
-    read_mask = getattr(ctdenoise.io, "read_mask", None)  # io's label/RTSTRUCT reader; a plain image read otherwise
-    if read_mask is not None:
-        return read_mask(mask_path, reference=target, roi=roi)
-    return ctdenoise.io.read_volume(mask_path)
-
-
 def evaluate(
     pred: Path = typer.Option(..., "--pred", help="Denoised volume: DICOM folder or .nii.gz/.nrrd/.mha file."),
     target: Path = typer.Option(..., "--target", help="Full-dose reference on the same grid."),
     mask: Path | None = typer.Option(None, "--mask", help="Optional body/lung mask (label image or RTSTRUCT .dcm)."),
     roi: str | None = typer.Option(None, "--roi", help="ROI name when --mask is an RTSTRUCT, e.g. Lung-Left."),
-    window: str = typer.Option("-1000,500", "--window", help="HU window LOW,HIGH; write --window=-1000,500."),
+    window: str = typer.Option("-1000,500", "--window", help="HU window LOW,HIGH, e.g. -1000,500."),
     crop: int = typer.Option(2, "--crop", min=0, help="Pixels cropped from every slice border (the authors: 2)."),
     lpips: LpipsChoice = typer.Option(LpipsChoice.vgg, "--lpips", help="LPIPS backbone (the paper: vgg), or none."),
     lpips_weights: Path | None = typer.Option(None, "--lpips-weights", help="Folder with the LPIPS weights."),
@@ -56,13 +47,13 @@ def evaluate(
 ) -> None:
     """PSNR and SSIM (axial, coronal, sagittal, mean, 3D) and LPIPS of a denoised CT against its reference."""
     from ctdenoise.io import read_volume
-    from ctdenoise.metrics.evaluate import check_same_grid, image_quality
+    from ctdenoise.metrics.evaluate import check_same_grid, image_quality, load_mask
     from ctdenoise.metrics.window import parse_window_hu
 
     window_hu = parse_window_hu(window)
     pred_volume, target_volume = read_volume(pred), read_volume(target)
     check_same_grid(pred_volume, target_volume, str(pred), str(target))
-    mask_volume = None if mask is None else _read_mask(mask, target_volume, roi)
+    mask_volume = None if mask is None else load_mask(mask, target_volume, roi)
     if mask_volume is not None:
         check_same_grid(mask_volume, target_volume, str(mask), str(target))
     lpips_metric = None
@@ -82,6 +73,7 @@ def evaluate(
             "pred": str(pred),
             "target": str(target),
             "mask": None if mask is None else str(mask),
+            "roi": roi,
             "window_hu": list(window_hu),
             "border_crop_px": crop,
             "lpips_net": None if lpips is LpipsChoice.none else lpips.value,
@@ -99,7 +91,7 @@ def lpips_distance(
     second: Path = typer.Argument(..., help="Second image (PNG) or volume on the same grid."),
     net: LpipsNet = typer.Option(LpipsNet.alex, "--net", help="Backbone: alex (upstream default) or vgg."),
     lpips_weights: Path | None = typer.Option(None, "--lpips-weights", help="Folder with the LPIPS weights."),
-    window: str = typer.Option("-1000,500", "--window", help="HU window for volumes; write --window=-1000,500."),
+    window: str = typer.Option("-1000,500", "--window", help="HU window LOW,HIGH for volumes."),
 ) -> None:
     """LPIPS v0.1 distance of two images (like upstream lpips_2imgs.py) or two volumes (mean over axial slices)."""
     from ctdenoise.metrics.lpips import LPIPS, load_rgb_image

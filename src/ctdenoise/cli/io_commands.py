@@ -51,8 +51,10 @@ def convert(
 ) -> None:
     """Convert a CT volume between DICOM series, NIfTI, NRRD and MetaImage, keeping HU and geometry."""
     from ctdenoise.io import read_volume, refuse_to_clobber, write_volume
+    from ctdenoise.io.volume_io import output_is_dicom_series
 
-    refuse_to_clobber(target, overwrite, inputs=(source,))  # before the (slow) read
+    output_is_dicom_series(target)  # refuse a bad output before the (slow) read
+    refuse_to_clobber(target, overwrite, inputs=(source,))
     volume = read_volume(source, series_uid=series)
     written = write_volume(volume, target, overwrite=overwrite)
     kind = "DICOM series" if written.is_dir() else "file"

@@ -11,7 +11,9 @@ def models() -> None:
     """Table of the network presets: parameters and convolution MACs per output voxel, SRResNet-3D vs STResNet."""
     from ctdenoise.models import PRESETS, build_model, count_parameters, macs_per_output_voxel, preset_config
 
-    typer.echo(f"{'preset':<7} {'arch':<9} {'F':>3} {'N':>2} {'z×':>2} {'params':>10} {'MACs/voxel':>11} {'vs SRResNet':>11}")
+    typer.echo(
+        f"{'preset':<7} {'arch':<9} {'F':>3} {'N':>2} {'z×':>2} {'params':>10} {'MACs/voxel':>11} {'vs SRResNet':>11}"
+    )
     for name in PRESETS:
         baseline_macs = macs_per_output_voxel(preset_config(name, "srresnet"))
         for arch in ("srresnet", "stresnet"):
@@ -37,7 +39,8 @@ def train(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Train a denoising network on low-/full-dose pairs (torchrun for several GPUs or nodes)."""
-    from ctdenoise.training import load_training_config, train as run_training
+    from ctdenoise.training import load_training_config
+    from ctdenoise.training import train as run_training
 
     overrides: dict = {}
     if precision is not None:

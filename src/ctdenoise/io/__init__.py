@@ -5,7 +5,7 @@ from ctdenoise.io.dicom_series import read_dicom_series
 from ctdenoise.io.dicom_writer import write_dicom_series
 from ctdenoise.io.itk_formats import read_itk_volume, write_itk_volume
 from ctdenoise.io.masks import read_mask
-from ctdenoise.io.rtstruct import read_rtstruct_masks
+from ctdenoise.io.rtstruct import read_rtstruct_masks, rtstruct_roi_names
 from ctdenoise.io.volume_io import read_volume, write_volume
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "read_rtstruct_masks",
     "read_volume",
     "refuse_to_clobber",
+    "rtstruct_roi_names",
     "write_dicom_series",
     "write_itk_volume",
     "write_volume",

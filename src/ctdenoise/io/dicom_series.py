@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
 
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.volume import Volume
@@ -55,7 +54,7 @@ def _read_headers(folder: Path) -> list[_SliceHeader]:
     for path in files:
         try:
             headers.append(_SliceHeader(path, pydicom.dcmread(path, stop_before_pixels=True)))
-        except (InvalidDicomError, OSError, ValueError, EOFError, KeyError, TypeError):
+        except Exception:  # a corrupt header can fail in many ways; each means "unreadable"
             unreadable.append(path.name)
     if unreadable and not headers:
         raise CtDenoiseError(

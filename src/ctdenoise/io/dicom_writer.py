@@ -75,7 +75,7 @@ def choose_rescale(hu: np.ndarray) -> tuple[float, float]:
     if hu.size == 0 or not np.all(np.isfinite(hu)):
         raise ValueError("HU values must be finite")
     low, high = float(hu.min()), float(hu.max())
-    if low >= INT16_MIN and high <= INT16_MAX and np.array_equal(hu, np.round(hu)):
+    if low >= INT16_MIN and high <= INT16_MAX and np.array_equal(hu, np.rint(hu)):
         return 1.0, 0.0
     steps_needed = (high - low + 2.0) / (INT16_MAX - INT16_MIN - 1)
     slope_log2 = max(FINEST_SLOPE_LOG2, math.ceil(math.log2(steps_needed)))
@@ -192,15 +192,16 @@ def write_dicom_series(volume: Volume, folder: Path | str) -> Path:
         raise CtDenoiseError(f"{folder}: the volume holds NaN or infinite values; cannot store them in DICOM")
     orientation, normal = _orientation_of(volume, folder)
     slope, intercept = choose_rescale(volume.hu)
-    stored = np.clip(np.round((volume.hu.astype(np.float64) - intercept) / slope), INT16_MIN, INT16_MAX)
-    stored = stored.astype("<i2")
+    # float32 is exact enough: the slope is a power of two and the step it rounds to is far above float32's ulp.
+    stored = np.rint((volume.hu - np.float32(intercept)) / np.float32(slope))
+    stored = np.clip(stored, INT16_MIN, INT16_MAX).astype("<i2")
     template = _series_template(volume, orientation, slope, intercept)
 
     n_slices = volume.shape[0]
     positions = volume.index_to_lps(np.column_stack([np.arange(n_slices), np.zeros(n_slices), np.zeros(n_slices)]))
     with atomic_path(folder, is_dir=True) as temporary:
         for k in range(volume.shape[0]):
-            ds = copy.deepcopy(template)
+            ds = copy.copy(template)  # shallow: every per-slice attribute below is a new element
             ds.SOPInstanceUID = generate_uid()
             ds.InstanceNumber = k + 1
             ds.ImagePositionPatient = [_ds(v) for v in positions[k]]

@@ -13,7 +13,7 @@ import numpy as np
 
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.io.itk_formats import ITK_SUFFIXES, is_itk_file, read_itk_volume
-from ctdenoise.io.rtstruct import read_rtstruct_dataset, read_rtstruct_masks
+from ctdenoise.io.rtstruct import read_rtstruct_masks, rtstruct_roi_names
 from ctdenoise.volume import Volume
 
 
@@ -24,18 +24,17 @@ def _describe_grid(volume: Volume) -> str:
 
 
 def _rtstruct_roi(path: Path, reference: Volume | None, roi: str | None) -> Volume:
+    names = rtstruct_roi_names(path)  # a clear error first when the file is no RTSTRUCT at all
     if reference is None:
-        read_rtstruct_dataset(path)  # a clear error first when the file is no RTSTRUCT at all
         raise CtDenoiseError(f"{path}: an RTSTRUCT needs the image it was drawn on (reference / --image)")
-    masks = read_rtstruct_masks(path, reference)
-    names = ", ".join(masks) or "none"
+    listing = ", ".join(names) or "none"
     if roi is None:
-        if len(masks) == 1:
-            return next(iter(masks.values()))
-        raise CtDenoiseError(f"{path}: holds several ROIs; choose one with --roi: {names}")
-    if roi not in masks:
-        raise CtDenoiseError(f"{path}: no ROI named '{roi}'; available: {names}")
-    return masks[roi]
+        if len(names) != 1:
+            raise CtDenoiseError(f"{path}: holds {len(names)} ROIs; choose one with --roi: {listing}")
+        roi = names[0]
+    if roi not in names:
+        raise CtDenoiseError(f"{path}: no ROI named '{roi}'; available: {listing}")
+    return read_rtstruct_masks(path, reference, roi_names=[roi])[roi]
 
 
 def _label_image(path: Path, roi: str | None) -> Volume:

@@ -8,6 +8,7 @@ its slice, and all polygons of a slice are filled together with the even-odd rul
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -115,13 +116,21 @@ def _contour_slices(path: Path, name: str, roi_contour: Dataset, reference: Volu
     return by_slice
 
 
-def read_rtstruct_masks(rtstruct_path: Path | str, reference: Volume) -> dict[str, Volume]:
-    """Fill every ROI of an RTSTRUCT into a binary mask on the grid of ``reference``.
+def rtstruct_roi_names(rtstruct_path: Path | str) -> list[str]:
+    """The ROI names of an RTSTRUCT, in file order."""
+    return list(_roi_names(read_rtstruct_dataset(Path(rtstruct_path))).values())
+
+
+def read_rtstruct_masks(
+    rtstruct_path: Path | str, reference: Volume, roi_names: Collection[str] | None = None
+) -> dict[str, Volume]:
+    """Fill every ROI of an RTSTRUCT (or only ``roi_names``) into a binary mask on the grid of ``reference``.
 
     Args:
         rtstruct_path: the RTSTRUCT ``.dcm`` file.
         reference: the image volume the contours were drawn on (e.g. from ``read_dicom_series``); its
             FrameOfReferenceUID is checked when it came from DICOM.
+        roi_names: fill only these ROIs (each mask of a full CT is as large as the CT); all when ``None``.
 
     Returns:
         ``{roi_name: mask}``; each mask is a Volume on the reference grid, values 0/1, modality ``"SEG"``,
@@ -139,6 +148,8 @@ def read_rtstruct_masks(rtstruct_path: Path | str, reference: Volume) -> dict[st
     masks: dict[str, Volume] = {}
     contours_by_roi = {int(item.ReferencedROINumber): item for item in dataset.get("ROIContourSequence", [])}
     for number, name in names.items():
+        if roi_names is not None and name not in roi_names:
+            continue
         mask = np.zeros(reference.shape, dtype=np.float32)
         if number in contours_by_roi:
             for slice_index, polygons in _contour_slices(path, name, contours_by_roi[number], reference).items():

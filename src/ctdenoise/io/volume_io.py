@@ -27,16 +27,28 @@ def read_volume(path: Path | str, series_uid: str | None = None) -> Volume:
     raise CtDenoiseError(f"{path}: unsupported format; use a DICOM folder or one of {', '.join(ITK_SUFFIXES)}")
 
 
-def write_volume(volume: Volume, path: Path | str, overwrite: bool = False) -> Path:
-    """Write a volume; a path without an image suffix means a DICOM series folder. Atomic, never clobbers."""
+def output_is_dicom_series(path: Path | str) -> bool:
+    """True for a suffix-less path (a DICOM series folder), False for an image file; refuses other suffixes.
+
+    Lets callers check an output path before slow work, not after it.
+    """
     path = Path(path)
-    refuse_to_clobber(path, overwrite)
     if is_itk_file(path):
-        return write_itk_volume(volume, path)
+        return False
     if path.suffix:
         raise CtDenoiseError(
             f"{path}: unsupported output format '{path.suffix}'; use a folder (DICOM) or {', '.join(ITK_SUFFIXES)}"
         )
+    return True
+
+
+def write_volume(volume: Volume, path: Path | str, overwrite: bool = False) -> Path:
+    """Write a volume; a path without an image suffix means a DICOM series folder. Atomic, never clobbers."""
+    path = Path(path)
+    is_dicom = output_is_dicom_series(path)
+    refuse_to_clobber(path, overwrite)
+    if not is_dicom:
+        return write_itk_volume(volume, path)
     from ctdenoise.io.dicom_writer import write_dicom_series
 
     return write_dicom_series(volume, path)

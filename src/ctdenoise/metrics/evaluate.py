@@ -137,13 +137,12 @@ def _as_volume(item: Volume | Path | str) -> Volume:
     return read_volume(item)
 
 
-def _as_mask(item: Volume | Path | str | None, reference: Volume) -> Volume | None:
-    if item is None or isinstance(item, Volume):
-        return item
+def load_mask(path: Path | str, reference: Volume, roi: str | None = None) -> Volume:
+    """Read a mask for ``reference``: a label image, or an RTSTRUCT ``.dcm`` whose ``roi`` is filled on its grid."""
     import ctdenoise.io
 
     read_mask = getattr(ctdenoise.io, "read_mask", None)  # io's label/RTSTRUCT reader; a plain image read otherwise
-    return read_mask(item, reference=reference) if read_mask else ctdenoise.io.read_volume(item)
+    return read_mask(path, reference=reference, roi=roi) if read_mask else ctdenoise.io.read_volume(path)
 
 
 def summarize_cases(cases: list[dict[str, float]]) -> dict[str, dict[str, float]]:
@@ -196,7 +195,8 @@ def evaluate_cases(
     cases = []
     for pair in tqdm(list(pairs), desc="cases", unit="case", disable=not progress):
         pred, target = _as_volume(pair.pred), _as_volume(pair.target)
-        metrics = image_quality(pred, target, window_hu, _as_mask(pair.mask, target), border_crop_px)
+        mask = pair.mask if pair.mask is None or isinstance(pair.mask, Volume) else load_mask(pair.mask, target)
+        metrics = image_quality(pred, target, window_hu, mask, border_crop_px)
         if lpips is not None:
             metrics["lpips"] = lpips.volume_distance(pred, target, window_hu)
         cases.append({"case_id": pair.case_id, **metrics})

@@ -70,17 +70,21 @@ class LpipsNetwork(nn.Module):
         return distance
 
 
-def _as_rgb_batch(image: np.ndarray | torch.Tensor) -> torch.Tensor:
-    """(H, W), (H, W, 3), (3, H, W) or (B, 3, H, W) in [−1, 1] → float32 tensor (B, 3, H, W)."""
-    tensor = torch.as_tensor(np.asarray(image) if not isinstance(image, torch.Tensor) else image).float()
+def _as_rgb_batch(images: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """Images in [−1, 1] → float32 tensor (B, 3, H, W).
+
+    Accepted: (H, W) grey, (H, W, 3) RGB, (N, H, W) a stack of grey slices, (B, 3, H, W) a torch-style batch.
+    Grey images are replicated to 3 channels.
+    """
+    tensor = torch.as_tensor(images if isinstance(images, torch.Tensor) else np.asarray(images)).float()
     if tensor.ndim == 2:
-        tensor = tensor.expand(3, *tensor.shape)
-    elif tensor.ndim == 3 and tensor.shape[-1] == 3 and tensor.shape[0] != 3:
-        tensor = tensor.permute(2, 0, 1)
-    if tensor.ndim == 3:
-        tensor = tensor.unsqueeze(0)
+        tensor = tensor[None]
+    if tensor.ndim == 3 and tensor.shape[-1] == 3:
+        tensor = tensor.permute(2, 0, 1)[None]
+    elif tensor.ndim == 3:
+        tensor = tensor[:, None].expand(-1, 3, -1, -1)
     if tensor.ndim != 4 or tensor.shape[1] != 3:
-        raise CtDenoiseError(f"LPIPS needs a grey or RGB image, got an array of shape {tuple(tensor.shape)}")
+        raise CtDenoiseError(f"LPIPS needs grey or RGB images, got an array of shape {tuple(tensor.shape)}")
     return tensor
 
 
@@ -116,7 +120,7 @@ class LPIPS:
         self.batch_size = batch_size
 
     def distances(self, images0: np.ndarray | torch.Tensor, images1: np.ndarray | torch.Tensor) -> np.ndarray:
-        """One distance per image pair; images as accepted by ``__call__``, in [−1, 1]."""
+        """One distance per image pair; (H, W), (H, W, 3), (N, H, W) or (B, 3, H, W) images in [−1, 1]."""
         batch0, batch1 = _as_rgb_batch(images0), _as_rgb_batch(images1)
         if batch0.shape != batch1.shape:
             raise CtDenoiseError(f"LPIPS images differ in shape: {tuple(batch0.shape)} vs {tuple(batch1.shape)}")
@@ -150,9 +154,7 @@ class LPIPS:
         starts = range(0, pred.shape[0], self.batch_size)
         for start in tqdm(starts, desc=f"LPIPS-{self.net}", unit="batch", disable=not progress, leave=False):
             chunk = slice(start, start + self.batch_size)
-            rgb0 = pred_slices[chunk, None].expand(-1, 3, -1, -1)
-            rgb1 = target_slices[chunk, None].expand(-1, 3, -1, -1)
-            values.append(self.distances(rgb0, rgb1))
+            values.append(self.distances(pred_slices[chunk], target_slices[chunk]))
         return float(np.concatenate(values).mean())
 
     def __call__(self, first: Volume | np.ndarray | torch.Tensor, second: Volume | np.ndarray | torch.Tensor) -> float:

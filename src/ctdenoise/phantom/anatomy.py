@@ -100,7 +100,7 @@ def _paint_table(p: _Painter, layout: ChestLayout) -> None:
     g, s = p.grid, layout.scale
     top = layout.table_top_y_mm
     thickness, shell = TABLE_THICKNESS_MM * s, 2.5 * s
-    half_width = min(220.0 * s, -g.origin_zyx_mm[2] - 2.0)
+    half_width = 220.0 * s  # wider than most fields of view, as on a scanner
     across = np.abs(g.x) - half_width
     whole = p.fraction(np.maximum(np.abs(g.y - (top + thickness / 2)) - thickness / 2, across))
     core = p.fraction(np.maximum(np.abs(g.y - (top + thickness / 2)) - (thickness / 2 - shell), across))
@@ -118,10 +118,11 @@ def _paint_spine(p: _Painter, layout: ChestLayout, rng: np.random.Generator) -> 
     processes = np.minimum.reduce(
         [
             np.sqrt(x**2 + (y - canal_y) ** 2) - 11.0 * s,
-            ellipse_distance_mm(x, y - (canal_y + 13.0 * s), 4.0 * s, 10.0 * s),
+            ellipse_distance_mm(x, y - (canal_y + 11.0 * s), 4.0 * s, 8.0 * s),
             ellipse_distance_mm(np.abs(x) - 18.0 * s, y - canal_y, 12.0 * s, 4.5 * s),
         ]
     )
+    processes = np.maximum(processes, layout.body_distance_mm(y, x, layout.fat_mm + 3.0 * s))  # stay under the skin
     p.paint(p.fraction(processes), arch_hu, Tissue.CORTICAL_BONE)
     p.paint(p.fraction(np.sqrt(x**2 + (y - canal_y) ** 2) - 7.0 * s), T.CSF_CORD.draw(rng), Tissue.SPINAL_CANAL)
     body = np.sqrt(x**2 + (y - centre_y) ** 2)
@@ -135,18 +136,21 @@ def _paint_spine(p: _Painter, layout: ChestLayout, rng: np.random.Generator) -> 
 
 
 def _paint_ribs_and_sternum(p: _Painter, layout: ChestLayout, rng: np.random.Generator) -> None:
-    """Ribs: tilted hoops (descending ~30 mm from back to front) cut obliquely by each axial slice."""
+    """Ribs: tilted hoops, each descending ~160 mm from the spine to the front, so an axial slice cuts 5–7 ribs per
+    side obliquely (short ovals), as on real chest CT."""
     g, s = p.grid, layout.scale
     cy = layout.cavity_centre_y_mm
-    cavity = ellipse_distance_mm(g.x, g.y - cy, layout.cavity_semi_x_mm, layout.cavity_semi_y_mm)
+    cavity = layout.cavity_distance_mm(g.y, g.x)
     ring = (cavity > -2.0 * s) & (cavity < 14.0 * s)
     k, j, i = np.nonzero(np.broadcast_to(ring, g.shape_zyx))
     zz, yy, xx = g.z.ravel()[k], g.y.ravel()[j], g.x.ravel()[i]
     radial = cavity[0, j, i] - 6.0 * s
     around = np.arctan2(np.abs(xx), yy - cy)  # 0 at the spine, π at the sternum
-    pitch, slope = rng.uniform(22.0, 27.0) * s, 30.0 * s / np.pi
+    pitch, slope = rng.uniform(22.0, 27.0) * s, rng.uniform(140.0, 180.0) * s / np.pi
     phase = (zz + slope * around) / pitch + rng.uniform(0.0, 1.0)
-    along_z = (phase - np.round(phase)) * pitch * 0.85
+    # Distance across the tilted rib, not along z: Δz · cos(tilt), tilt from the slope along the chest wall.
+    wall_radius = 0.5 * (layout.cavity_semi_x_mm + layout.cavity_semi_y_mm)
+    along_z = (phase - np.round(phase)) * pitch / np.sqrt(1.0 + (slope / wall_radius) ** 2)
     cortical, cancellous = T.CORTICAL_BONE.draw(rng), T.CANCELLOUS_BONE.draw(rng)
     outer = ellipse_distance_mm(radial, along_z, 3.5 * s, 6.0 * s)
     is_rib = (around > 0.35) & (around < 2.45)
@@ -184,12 +188,10 @@ def render_chest(rng: np.random.Generator, layout: ChestLayout, grid: PhantomGri
     fine = correlated_noise(rng, grid.shape_zyx, sigma_voxels=0.7)
 
     _paint_table(p, layout)
-    body_semi_x, body_semi_y = layout.body_semi_x_mm, layout.body_semi_y_mm
-    p.paint(p.fraction(ellipse_distance_mm(x, y, body_semi_x, body_semi_y)), T.FAT.draw(rng), Tissue.SUBCUTANEOUS_FAT)
-    muscle = ellipse_distance_mm(x, y, body_semi_x - layout.fat_mm, body_semi_y - layout.fat_mm)
-    p.paint(p.fraction(muscle), T.MUSCLE.draw(rng), Tissue.MUSCLE)
+    p.paint(p.fraction(layout.body_distance_mm(y, x)), T.FAT.draw(rng), Tissue.SUBCUTANEOUS_FAT)
+    p.paint(p.fraction(layout.body_distance_mm(y, x, layout.fat_mm)), T.MUSCLE.draw(rng), Tissue.MUSCLE)
     cy = layout.cavity_centre_y_mm
-    cavity = ellipse_distance_mm(x, y - cy, layout.cavity_semi_x_mm, layout.cavity_semi_y_mm)
+    cavity = layout.cavity_distance_mm(y, x)
     p.paint(p.fraction(cavity), T.FAT.draw(rng), Tissue.MEDIASTINAL_FAT)
     below_diaphragm = np.maximum(cavity - 1.0, z - layout.diaphragm_height_mm(y, x))
     p.paint(p.fraction(below_diaphragm), T.LIVER.draw(rng), Tissue.ABDOMEN)
@@ -226,8 +228,10 @@ def render_chest(rng: np.random.Generator, layout: ChestLayout, grid: PhantomGri
     p.paint(p.capsules(vessels), blood_hu, Tissue.LUNG_VESSEL)
 
     # Faint texture of soft tissue in a full-dose scan (a few HU), everywhere in the body but the lungs.
-    body = p.fraction(ellipse_distance_mm(x, y, body_semi_x, body_semi_y))
-    p.hu += (3.0 * coarse + 2.0 * fine) * body * (1.0 - lung_fraction)
+    body = p.fraction(layout.body_distance_mm(y, x))
+    soft = body * (1.0 - lung_fraction) * (p.hu > -500.0)
+    p.hu += (3.0 * coarse + 2.0 * fine) * soft
+    np.maximum(p.hu, T.AIR_HU, out=p.hu)  # nothing in a patient is less dense than air
     return RenderedChest(hu=p.hu, tissue=p.tissue, lung_fraction=lung_fraction, parenchyma_hu=parenchyma_hu)
 
 

@@ -4,12 +4,11 @@ A vessel tree has thousands of segments, each touching only a few voxels, so a c
 bounding box is far faster than whole-grid array maths. Tissue fraction per voxel:
 
 * wide tubes: the one-voxel linear ramp of ``ctdenoise.phantom.partial_volume.edge_fraction``;
-* tubes thinner than a voxel: the Gaussian approximation of a disc blurred by the voxel box, whose peak
-  ``r² / (2σ²)`` keeps the cross-section area (the vessel's contribution to the voxel's mean HU) right;
-  variance ``σ² = w²/12 + r²/4`` (box of width w, disc of radius r).
+* tubes thinner than half a voxel: the tube's cross-section area ``π r²`` spread over the voxels around its axis
+  with linear (tent) weights, which sum to one over the grid; so the vessel adds the right amount of tissue to
+  the voxels' mean HU, the way a scanner's voxel averages a thin vessel, instead of a full-contrast dot.
 
-Tubes thinner than the ramp width use the smaller of the two; wider ones the ramp alone. Overlapping capsules
-combine by maximum.
+Overlapping capsules combine by maximum.
 """
 
 from __future__ import annotations
@@ -23,39 +22,46 @@ SEGMENT_COLUMNS = 7  # z0, y0, x0, z1, y1, x1 (mm), radius (mm)
 @numba.njit(cache=True, nogil=True)
 def _rasterize(fraction, segments, origin_zyx_mm, spacing_zyx_mm, ramp_width_mm):  # pragma: no cover - compiled
     nz, ny, nx = fraction.shape
-    box_variance = ramp_width_mm * ramp_width_mm / 12.0
+    sz, sy, sx = spacing_zyx_mm[0], spacing_zyx_mm[1], spacing_zyx_mm[2]
+    voxel_mm3 = sz * sy * sx
     for s in range(segments.shape[0]):
         z0, y0, x0, z1, y1, x1, radius = segments[s]
         reach = radius + 2.0 * ramp_width_mm
-        lo_z = max(int(np.floor((min(z0, z1) - reach - origin_zyx_mm[0]) / spacing_zyx_mm[0])), 0)
-        hi_z = min(int(np.ceil((max(z0, z1) + reach - origin_zyx_mm[0]) / spacing_zyx_mm[0])) + 1, nz)
-        lo_y = max(int(np.floor((min(y0, y1) - reach - origin_zyx_mm[1]) / spacing_zyx_mm[1])), 0)
-        hi_y = min(int(np.ceil((max(y0, y1) + reach - origin_zyx_mm[1]) / spacing_zyx_mm[1])) + 1, ny)
-        lo_x = max(int(np.floor((min(x0, x1) - reach - origin_zyx_mm[2]) / spacing_zyx_mm[2])), 0)
-        hi_x = min(int(np.ceil((max(x0, x1) + reach - origin_zyx_mm[2]) / spacing_zyx_mm[2])) + 1, nx)
+        lo_z = max(int(np.floor((min(z0, z1) - reach - origin_zyx_mm[0]) / sz)), 0)
+        hi_z = min(int(np.ceil((max(z0, z1) + reach - origin_zyx_mm[0]) / sz)) + 1, nz)
+        lo_y = max(int(np.floor((min(y0, y1) - reach - origin_zyx_mm[1]) / sy)), 0)
+        hi_y = min(int(np.ceil((max(y0, y1) + reach - origin_zyx_mm[1]) / sy)) + 1, ny)
+        lo_x = max(int(np.floor((min(x0, x1) - reach - origin_zyx_mm[2]) / sx)), 0)
+        hi_x = min(int(np.ceil((max(x0, x1) + reach - origin_zyx_mm[2]) / sx)) + 1, nx)
         if lo_z >= hi_z or lo_y >= hi_y or lo_x >= hi_x:
             continue
         dz, dy, dx = z1 - z0, y1 - y0, x1 - x0
         length_sq = dz * dz + dy * dy + dx * dx
-        variance = box_variance + 0.25 * radius * radius
-        peak = radius * radius / (2.0 * variance)
-        thin_tube = radius < ramp_width_mm
+        thin_tube = 2.0 * radius < ramp_width_mm
+        # Cross-section area of one voxel across the tube: voxel volume / voxel extent along the tube.
+        if length_sq > 0.0:
+            inverse_extent = np.sqrt((dz / sz) ** 2 + (dy / sy) ** 2 + (dx / sx) ** 2) / np.sqrt(length_sq)
+        else:
+            inverse_extent = 1.0 / min(sz, min(sy, sx))
+        peak = np.pi * radius * radius / (voxel_mm3 * inverse_extent)
         for k in range(lo_z, hi_z):
-            pz = origin_zyx_mm[0] + k * spacing_zyx_mm[0] - z0
+            pz = origin_zyx_mm[0] + k * sz - z0
             for j in range(lo_y, hi_y):
-                py = origin_zyx_mm[1] + j * spacing_zyx_mm[1] - y0
+                py = origin_zyx_mm[1] + j * sy - y0
                 for i in range(lo_x, hi_x):
-                    px = origin_zyx_mm[2] + i * spacing_zyx_mm[2] - x0
+                    px = origin_zyx_mm[2] + i * sx - x0
                     t = 0.0
                     if length_sq > 0.0:
                         t = (pz * dz + py * dy + px * dx) / length_sq
                         t = min(max(t, 0.0), 1.0)
                     qz, qy, qx = pz - t * dz, py - t * dy, px - t * dx
-                    dist_sq = qz * qz + qy * qy + qx * qx
-                    ramp = 0.5 - (np.sqrt(dist_sq) - radius) / ramp_width_mm
-                    value = min(ramp, 1.0)
                     if thin_tube:
-                        value = min(value, peak * np.exp(-dist_sq / (2.0 * variance)))
+                        tent = max(1.0 - abs(qz) / sz, 0.0) * max(1.0 - abs(qy) / sy, 0.0)
+                        tent *= max(1.0 - abs(qx) / sx, 0.0)
+                        value = min(peak * tent, 1.0)
+                    else:
+                        distance = np.sqrt(qz * qz + qy * qy + qx * qx)
+                        value = min(max(0.5 - (distance - radius) / ramp_width_mm, 0.0), 1.0)
                     if value > fraction[k, j, i]:
                         fraction[k, j, i] = value
 

@@ -42,6 +42,7 @@ def generate_cohort(
     preview: bool = False,
     overwrite: bool = False,
     progress: bool = True,
+    reuse_existing: bool = False,
 ) -> Path:
     """Generate ``n_subjects`` phantom subjects and write them with a manifest; returns the manifest path.
 
@@ -56,6 +57,9 @@ def generate_cohort(
         preview: also write ``preview.png`` (axial/coronal/sagittal at a lung window) per subject.
         overwrite: replace existing subject files and manifest.
         progress: show a progress bar.
+        reuse_existing: when ``out_dir`` already holds a complete cohort made with the same arguments, return its
+            manifest instead of refusing (phantoms are deterministic, so it is the cohort this call would make);
+            lets a resumed study skip the step.
 
     Example:
         >>> manifest = generate_cohort("phantoms", n_subjects=2, shape_zyx=(32, 128, 128))  # doctest: +SKIP
@@ -72,6 +76,14 @@ def generate_cohort(
     if out_dir.exists() and not out_dir.is_dir():
         raise CtDenoiseError(f"{out_dir}: exists and is not a folder")
     manifest_path = out_dir / MANIFEST_NAME
+    settings = {
+        "seed": int(seed),
+        "shape_zyx": [int(n) for n in shape_zyx],
+        "spacing_mm": [float(s) for s in spacing_mm],
+        "format": output_format,
+    }
+    if reuse_existing and not overwrite and _same_complete_cohort(manifest_path, settings, n_subjects, preview):
+        return manifest_path
     if manifest_path.exists() and not overwrite:
         raise CtDenoiseError(f"{manifest_path}: a phantom cohort is already there; pass --overwrite to replace it")
     subjects = []
@@ -97,14 +109,22 @@ def generate_cohort(
             save_preview_png(subject.full_dose, folder / "preview.png", mask=subject.nodule_mask, title=subject_id)
             entry["preview"] = f"{subject_id}/preview.png"
         subjects.append(entry)
-    manifest = {
-        "generator": f"ctdenoise {__version__} phantom",
-        "seed": int(seed),
-        "shape_zyx": [int(n) for n in shape_zyx],
-        "spacing_mm": [float(s) for s in spacing_mm],
-        "format": output_format,
-        "subjects": subjects,
-    }
+    manifest = {"generator": f"ctdenoise {__version__} phantom", **settings, "subjects": subjects}
     with atomic_path(manifest_path) as temporary:
         temporary.write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest_path
+
+
+def _same_complete_cohort(manifest_path: Path, settings: dict, n_subjects: int, preview: bool) -> bool:
+    """True when ``manifest_path`` describes a cohort made with ``settings`` whose files are all present."""
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError):
+        return False
+    if any(manifest.get(key) != value for key, value in settings.items()):
+        return False
+    subjects = manifest.get("subjects", [])
+    keys = ("full_dose", "nodule_mask", "lung_mask") + (("preview",) if preview else ())
+    return len(subjects) == n_subjects and all(
+        key in subject and (manifest_path.parent / subject[key]).exists() for subject in subjects for key in keys
+    )

@@ -44,6 +44,7 @@ class ChestLayout:
     svc_bottom_z_mm: float
     carina_zyx_mm: tuple[float, float, float]
     mediastinum_semi_x_mm: float
+    outline_wobble: tuple[tuple[float, float], ...] = ()  # (amplitude, phase) of angular modes 2, 3, ...
 
     @property
     def table_top_y_mm(self) -> float:
@@ -54,6 +55,28 @@ class ChestLayout:
         z = self.carina_zyx_mm[0] - 25.0 * self.scale
         x = side * (self.mediastinum_semi_x_mm + 8.0 * self.scale)
         return np.array([z, self.cavity_centre_y_mm + 5.0 * self.scale, x])
+
+    def _wobble(self, u, v):
+        """Smooth angular deviation (a few %) of the body and chest-wall outline from an ellipse."""
+        if not self.outline_wobble:
+            return 1.0
+        angle = np.arctan2(v, u)
+        return 1.0 + sum(a * np.cos((k + 2) * angle + phase) for k, (a, phase) in enumerate(self.outline_wobble))
+
+    def body_distance_mm(self, y, x, inset_mm: float = 0.0):
+        """Signed distance to the body outline moved inwards by ``inset_mm``: a wobbly ellipse, flat at the back
+        where the patient lies on the table."""
+        wobble = self._wobble(x / self.body_semi_x_mm, y / self.body_semi_y_mm)
+        outline = ellipse_distance_mm(
+            x, y, (self.body_semi_x_mm - inset_mm) * wobble, (self.body_semi_y_mm - inset_mm) * wobble
+        )
+        return np.maximum(outline, y - (0.93 * self.body_semi_y_mm - inset_mm))
+
+    def cavity_distance_mm(self, y, x, width=1.0):
+        """Signed distance to the inner chest wall (thoracic cavity), scaled by ``width`` towards the apex."""
+        v = y - self.cavity_centre_y_mm
+        wobble = self._wobble(x / self.cavity_semi_x_mm, v / self.cavity_semi_y_mm)
+        return ellipse_distance_mm(x, v, self.cavity_semi_x_mm * width * wobble, self.cavity_semi_y_mm * width * wobble)
 
     def mediastinum_distance_mm(self, z, y, x):
         """Signed distance to the mediastinum: central column, descending aorta, vertebra and (upper) SVC."""
@@ -114,8 +137,9 @@ def draw_layout(rng: np.random.Generator, field_of_view_mm: tuple[float, float])
     wall = rng.uniform(10.0, 15.0) * s
     body_x, body_y = body_x * s, body_y * s
     cavity_semi_x = body_x - fat - wall
-    cavity_semi_y = body_y - fat - wall - 10.0 * s
-    cavity_centre_y = -10.0 * s
+    # Thicker wall at the back (paraspinal muscles, ~40–50 mm from vertebral body to skin) than at the front.
+    cavity_semi_y = body_y - fat - wall - 24.0 * s
+    cavity_centre_y = -13.0 * s
     spine_y = cavity_centre_y + cavity_semi_y - 12.0 * s
     vertebra = rng.uniform(16.0, 20.0) * s
     aorta = rng.uniform(11.0, 14.0) * s
@@ -146,4 +170,5 @@ def draw_layout(rng: np.random.Generator, field_of_view_mm: tuple[float, float])
         svc_bottom_z_mm=95.0 * s,
         carina_zyx_mm=(rng.uniform(150.0, 165.0) * s, cavity_centre_y + 8.0 * s, 0.0),
         mediastinum_semi_x_mm=rng.uniform(22.0, 28.0) * s,
+        outline_wobble=tuple((rng.uniform(0.0, 0.025), rng.uniform(0.0, 2 * np.pi)) for _ in range(4)),
     )

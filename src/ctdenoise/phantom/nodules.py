@@ -35,13 +35,13 @@ class NoduleSpec:
     @property
     def reach_mm(self) -> float:
         """Farthest extent from the centre (spicules reach beyond the body)."""
-        return self.diameter_mm / 2 * {"round": 1.05, "lobulated": 1.3, "spiculated": 1.9}[self.shape]
+        return self.diameter_mm / 2 * {"round": 1.05, "lobulated": 1.3, "spiculated": 2.1}[self.shape]
 
 
 def draw_nodule_kind(rng: np.random.Generator) -> tuple[float, str, str]:
     """Random diameter (log-uniform 4–30 mm, small nodules commoner), type and shape.
 
-    Part-solid nodules get ≥ 8 mm (room for a core); lobulated and spiculated margins need ≥ 7 mm to show.
+    Part-solid nodules get ≥ 8 mm (room for a core), and so do lobulated and spiculated ones (margins to show).
     """
     kind = str(rng.choice(NODULE_TYPES, p=[0.5, 0.2, 0.3]))
     shape = str(rng.choice(NODULE_SHAPES, p=[0.4, 0.35, 0.25]))
@@ -61,16 +61,16 @@ def _unit_shape(rng: np.random.Generator, shape: str) -> np.ndarray:
             direction = rng.normal(size=3)
             centre = direction / np.linalg.norm(direction) * rng.uniform(0.4, 0.55)
             rows.append([*centre, *centre, rng.uniform(0.45, 0.6)])
-    else:  # spiculated: a rounded body with 6–12 tapering spicules
+    else:  # spiculated: a rounded body with 10–18 tapering spicules
         rows.append([0, 0, 0, 0, 0, 0, 0.95])
-        for _ in range(int(rng.integers(6, 13))):
+        for _ in range(int(rng.integers(10, 19))):
             direction = rng.normal(size=3)
             direction /= np.linalg.norm(direction)
-            length = rng.uniform(0.4, 0.9)
+            length = rng.uniform(0.5, 1.2)
             start = direction * 0.8
             for piece in range(3):
                 end = start + direction * length / 3 + rng.normal(scale=0.03, size=3)
-                rows.append([*start, *end, 0.09 * (1.0 - 0.3 * piece)])
+                rows.append([*start, *end, 0.12 * (1.0 - 0.3 * piece)])
                 start = end
     return np.asarray(rows, dtype=np.float64)
 
@@ -108,8 +108,9 @@ def nodule_fraction(
     core = np.zeros(shape, dtype=np.float32)
     if spec.type == "part-solid":
         core_radius = spec.diameter_mm / 2 * rng.uniform(0.35, 0.6)
-        rasterize_capsules(core, np.array([[*centre, *centre, core_radius]]), box_origin, grid.spacing_mm,
-                           grid.in_plane_mm)
+        rasterize_capsules(
+            core, np.array([[*centre, *centre, core_radius]]), box_origin, grid.spacing_mm, grid.in_plane_mm
+        )
     return box, fraction, core
 
 

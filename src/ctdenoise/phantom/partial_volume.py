@@ -22,9 +22,10 @@ def ellipse_distance_mm(u: np.ndarray, v: np.ndarray, semi_u_mm, semi_v_mm) -> n
     First-order estimate ``(q − 1)/|∇q|`` with ``q`` the normalised radius: exact where it matters for partial
     volume (within a voxel of the edge) and monotone elsewhere. Semi-axes may be arrays (varying with z).
     """
-    q = np.sqrt((u / semi_u_mm) ** 2 + (v / semi_v_mm) ** 2) + 1e-6
-    gradient = np.sqrt((u / semi_u_mm**2) ** 2 + (v / semi_v_mm**2) ** 2) / q + 1e-6
-    return (q - 1.0) / gradient
+    q = np.sqrt((u / semi_u_mm) ** 2 + (v / semi_v_mm) ** 2)
+    gradient = np.sqrt((u / semi_u_mm**2) ** 2 + (v / semi_v_mm**2) ** 2) / np.maximum(q, 1e-6)
+    # |∇q| lies between 1/max(semi) and 1/min(semi); the floor only matters at the exact centre.
+    return (q - 1.0) / np.maximum(gradient, 1.0 / np.maximum(semi_u_mm, semi_v_mm))
 
 
 def blend(hu: np.ndarray, fraction: np.ndarray, value_hu) -> None:

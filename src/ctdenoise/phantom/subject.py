@@ -59,7 +59,9 @@ def _choose_centre(
     depth = layout.lung_distance_mm(points[:, 0], points[:, 1], points[:, 2])
     ok = depth < -(reach_mm + 1.5)
     low = np.asarray(grid.origin_zyx_mm) + reach_mm + 1.0
-    high = np.asarray(grid.origin_zyx_mm) + (np.asarray(grid.shape_zyx) - 1) * np.asarray(grid.spacing_mm) - reach_mm - 1.0
+    high = (
+        np.asarray(grid.origin_zyx_mm) + (np.asarray(grid.shape_zyx) - 1) * np.asarray(grid.spacing_mm) - reach_mm - 1.0
+    )
     ok &= np.all((points >= low) & (points <= high), axis=1)
     for centre, other_reach in taken:
         ok &= np.linalg.norm(points - centre, axis=1) > reach_mm + other_reach + 3.0
@@ -101,7 +103,9 @@ def generate_subject(
     nodules: list[dict] = []
     taken: list[tuple[np.ndarray, float]] = []
     wanted = int(rng.integers(2, 5)) if n_nodules is None else int(n_nodules)
-    for _ in range(wanted):
+    for _ in range(wanted + 6):  # a few spare draws in case a nodule finds no room
+        if len(nodules) == wanted:
+            break
         diameter, kind, shape = draw_nodule_kind(rng)
         centre = None
         while centre is None and diameter >= MIN_DIAMETER_MM:

@@ -51,7 +51,7 @@ def collect_feature_values(
         mask = read_nodule_mask(case.mask_path, images[contour_method or next(iter(images))], roi=roi)
         nodules_of_first_method = None
         for method, image in images.items():
-            rows = extract_nodule_features(image, mask, params=params, min_voxels=min_voxels)
+            rows = extract_nodule_features(image, mask, params=params, min_voxels=min_voxels, progress=False)
             nodules = [row["nodule"] for row in rows]
             if nodules_of_first_method is None:
                 nodules_of_first_method = nodules

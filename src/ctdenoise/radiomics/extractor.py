@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import SimpleITK as sitk
 import yaml
 from tqdm import tqdm
 
@@ -95,10 +96,13 @@ def build_extractor(params: dict | Path | str | None = None):
         with warnings.catch_warnings():
             # pyradiomics discovers its feature classes with importlib's deprecated load_module().
             warnings.simplefilter("ignore", DeprecationWarning)
-            return RadiomicsFeatureExtractor(resolved)
+            extractor = RadiomicsFeatureExtractor(resolved)
     except Exception as error:  # pykwalify raises SchemaError, others raise ValueError/KeyError
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise CtDenoiseError(f"{source}: invalid pyradiomics parameters ({message})") from None
+    # Diagnostics (image hashes, ...) are dropped from our output anyway and cost seconds per nodule.
+    extractor.settings["additionalInfo"] = False
+    return extractor
 
 
 def extraction_settings(extractor) -> dict[str, Any]:
@@ -117,12 +121,17 @@ def _feature_name(key: str) -> str | None:
 
 
 def extract_roi_features(image: Volume, roi: np.ndarray, extractor) -> dict[str, float]:
-    """Features of one region (bool array on ``image``'s grid), computed on a box cropped around it."""
+    """Features of one region (bool array on ``image``'s grid), computed on a box cropped around it.
+
+    Cropping keeps pyradiomics fast (its B-spline resampling otherwise filters the whole scan for every nodule).
+    pyradiomics anchors its resampled grid at the corner of the image it is given, so with resampling on, the
+    1 mm sample positions follow the crop box rather than the scan corner: values can differ by a few percent from
+    pyradiomics run on the whole file, exactly as they would for the same scan with a shifted origin. All methods
+    of a comparison share the mask grid and the crop box, so they are sampled identically.
+    """
     box = bounding_box(roi, CROP_MARGIN_VOXELS, image.shape)
     image_box = crop(image, box)
     mask_box = image_box.with_array(roi[box].astype(np.float32), modality="SEG")
-    import SimpleITK as sitk
-
     try:
         # Our own ROI is always label 1, whatever ``label`` a parameter file names.
         result = extractor.execute(volume_to_sitk(image_box), volume_to_sitk(mask_box, sitk.sitkUInt8), label=1)
@@ -144,7 +153,7 @@ def extract_nodule_features(
     min_voxels: int = DEFAULT_MIN_VOXELS,
     label: int | None = None,
     split: str = "auto",
-    progress: bool = False,
+    progress: bool = True,
 ) -> list[dict]:
     """Radiomic features of every nodule of ``mask`` in ``image``.
 
@@ -164,9 +173,13 @@ def extract_nodule_features(
         One dict per nodule: ``{"nodule": label, "firstorder_Mean": ..., "glcm_Contrast": ..., ...}``.
 
     Example:
-        >>> rows = extract_nodule_features(ct, nodule_mask)  # doctest: +SKIP
-        >>> rows[0]["nodule"], round(rows[0]["firstorder_Mean"])  # doctest: +SKIP
-        (1, -35)
+        >>> import numpy as np
+        >>> z, y, x = np.indices((16, 20, 20))
+        >>> nodule = ((z - 8) ** 2 + (y - 10) ** 2 + (x - 10) ** 2 <= 16).astype(np.float32)
+        >>> ct = Volume(np.where(nodule > 0, 40.0, -850.0))           # a solid nodule in lung
+        >>> rows = extract_nodule_features(ct, Volume(nodule, modality="SEG"), progress=False)
+        >>> rows[0]["nodule"], round(rows[0]["firstorder_Median"])
+        (1, 40)
     """
     extractor = build_extractor(params)
     regions = split_nodules(mask, split=split, label=label, min_voxels=min_voxels)

@@ -19,27 +19,32 @@ import numpy as np
 
 from ctdenoise.simulate.geometry import FanBeamGeometry
 
+_BORDER = 2  # zero pixels around the image so interpolation at its rim needs no bounds checks
+
 
 @numba.njit(inline="always", fastmath=True)
-def _ray_sum(image, row0, col0, slope, j_first, j_last):
-    """Sum of ``image[row(j), j]`` for columns j_first..j_last, with ``row(j) = row0 + (j - col0)·slope``."""
-    n_rows = image.shape[0]
-    total = 0.0
+def _ray_sum(padded, row0, col0, slope, j_first, j_last):
+    """Sum over columns j_first..j_last of the image interpolated at row ``row0 + (j - col0)·slope``.
+
+    ``padded`` is the image with a border of zeros (``_BORDER`` pixels), so rows just outside the image read zeros
+    without a branch; unsigned indices skip numba's negative-index wrap-around.
+    """
+    last_row = np.float32(padded.shape[0] - 2)
+    total = np.float32(0.0)
     for j in range(j_first, j_last + 1):
-        row = row0 + (j - col0) * slope
-        i = math.floor(row)
-        weight = row - i
-        i = int(i)
-        if 0 <= i < n_rows:
-            total += (1.0 - weight) * image[i, j]
-        if 0 <= i + 1 < n_rows:
-            total += weight * image[i + 1, j]
+        row = min(max(np.float32(row0 + (j - col0) * slope) + np.float32(_BORDER), np.float32(0.0)), last_row)
+        i = np.uint64(row)
+        weight = row - np.float32(i)
+        column = np.uint64(j + _BORDER)
+        above = padded[i, column]
+        total += above + weight * (padded[i + np.uint64(1), column] - above)
     return total
 
 
 @numba.njit(parallel=True, fastmath=True, cache=True)
 def _project(image, image_t, pixel_y, pixel_x, betas, gammas, source_mm, radius_mm):
-    n_rows, n_cols = image.shape
+    n_rows = image.shape[0] - 2 * _BORDER
+    n_cols = image.shape[1] - 2 * _BORDER
     n_views = betas.shape[0]
     n_channels = gammas.shape[0]
     sinogram = np.zeros((n_views, n_channels), dtype=np.float32)
@@ -111,9 +116,10 @@ def forward_project(mu_per_mm: np.ndarray, pixel_mm: tuple[float, float], geomet
     radius = reconstruction_radius_mm(image.shape, pixel_mm, geometry)
     # One pixel diagonal of margin so interpolation at the circle's rim is complete.
     radius += math.hypot(pixel_mm[0], pixel_mm[1])
+    padded = np.pad(image, _BORDER)
     return _project(
-        image,
-        np.ascontiguousarray(image.T),
+        padded,
+        np.ascontiguousarray(padded.T),
         float(pixel_mm[0]),
         float(pixel_mm[1]),
         geometry.view_angles_rad(),

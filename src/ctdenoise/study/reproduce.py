@@ -19,7 +19,7 @@ from ctdenoise.study.machine import machine_description, package_versions
 from ctdenoise.study.methods import BASELINE, LOW_DOSE, Method, study_methods
 from ctdenoise.study.radiomics_stage import run_radiomics
 from ctdenoise.study.report import write_report
-from ctdenoise.study.stages import Stage, run_stage
+from ctdenoise.study.stages import Stage, load_stage_record, run_stage
 from ctdenoise.study.study_config import load_study_config
 from ctdenoise.study.summary import assemble_results
 from ctdenoise.study.training_stage import plot_training_curves, train_network
@@ -79,7 +79,7 @@ def build_stages(config: dict[str, Any], out_dir: Path, data_dir: Path | None, l
 
             train_rows = [r for r in read_pairs_manifest(out_dir / "data" / "pairs.csv") if r["split"] == "train"]
             result = quantize_model(
-                out_dir / f"train-{arch}-fp32" / "best.pt",
+                load_stage_record(out_dir, f"train-{arch}-fp32")["result"]["best_checkpoint"],
                 [read_volume(row["low_dose"]) for row in train_rows],
                 work / "int8",
                 reference_volumes=[read_volume(row["full_dose"]) for row in train_rows],
@@ -97,13 +97,12 @@ def build_stages(config: dict[str, Any], out_dir: Path, data_dir: Path | None, l
             if method.precision == "int8":
                 model = out_dir / f"quantize-{method.arch}" / "int8"
             else:
-                model = out_dir / f"train-{method.run_name}" / "best.pt"
+                model = load_stage_record(out_dir, f"train-{method.run_name}")["result"]["best_checkpoint"]
             return denoise_test_split(method, model, _test_rows(out_dir), work, threads)
 
         return run
 
     def outputs_by_method() -> dict[str, dict[str, str]]:
-        from ctdenoise.study.stages import load_stage_record
 
         outputs = {LOW_DOSE: load_stage_record(out_dir, "low-dose")["result"]["outputs"]}
         for method in methods:

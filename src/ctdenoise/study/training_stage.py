@@ -9,13 +9,16 @@ from typing import Any
 
 
 def training_config(arch: str, precision: str, pairs_manifest: Path, config: dict[str, Any]) -> dict[str, Any]:
-    """The training run's config: the study's training section with this run's architecture and precision."""
-    run = copy.deepcopy(config["training"]["run"])
-    run.setdefault("model", {})["arch"] = arch
-    run["precision"] = precision
-    run.setdefault("data", {})["manifest"] = str(pairs_manifest)
-    run["seed"] = config["seed"]
-    return run
+    """The run's training config: the study's training preset and overrides, with this architecture, precision,
+    data and seed — identical for every run of the study apart from architecture and precision."""
+    from ctdenoise.training.config import load_training_config
+
+    training = config["training"]
+    overrides = copy.deepcopy(training.get("overrides") or {})
+    overrides.setdefault("model", {})["arch"] = arch
+    overrides.setdefault("data", {})["pairs"] = str(pairs_manifest)
+    overrides["train"] = {**overrides.get("train", {}), "precision": precision, "seed": config["seed"]}
+    return load_training_config(training["preset"], overrides)
 
 
 def train_network(arch: str, precision: str, pairs_manifest: Path, config: dict[str, Any], work: Path) -> dict:
@@ -28,6 +31,10 @@ def train_network(arch: str, precision: str, pairs_manifest: Path, config: dict[
         "best_checkpoint": str(result.best_checkpoint),
         "last_checkpoint": str(result.last_checkpoint),
         "seconds_per_iteration": result.seconds_per_iteration,
+        "model": run_config["model"],
+        "steps": run_config["train"]["steps"],
+        "batch_size": run_config["data"]["batch_size"],
+        "patch_zyx": run_config["data"]["patch_zyx"],
     }
 
 
@@ -44,10 +51,13 @@ def plot_training_curves(out_dir: Path, runs: list[str], path: Path) -> Path:
     loss_axes, psnr_axes = figure.subplots(1, 2)
     for run in runs:
         rows = read_metrics_csv(out_dir / f"train-{run}" / "metrics.csv")
-        train_rows = [row for row in rows if "train_loss" in row]
-        val_rows = [row for row in rows if "val_psnr" in row]
-        loss_axes.plot([r["step"] for r in train_rows], [r["train_loss"] for r in train_rows], label=run)
-        psnr_axes.plot([r["step"] for r in val_rows], [r["val_psnr"] for r in val_rows], marker="o", label=run)
+        train_rows = [row for row in rows if "loss" in row]
+        val_rows = [row for row in rows if "val_psnr_db" in row]
+        loss_axes.plot([r["step"] for r in train_rows], [r["loss"] for r in train_rows], label=run)
+        psnr_axes.plot([r["step"] for r in val_rows], [r["val_psnr_db"] for r in val_rows], marker="o", label=run)
+    inputs = [row for row in read_metrics_csv(out_dir / f"train-{runs[0]}" / "metrics.csv") if "val_input_psnr_db" in row]
+    if inputs:
+        psnr_axes.axhline(inputs[-1]["val_input_psnr_db"], color="gray", linestyle="--", label="low-dose input")
     loss_axes.set(xlabel="step", ylabel="training loss", yscale="log", title="Training loss")
     psnr_axes.set(xlabel="step", ylabel="PSNR (dB)", title="Validation PSNR")
     for axes in (loss_axes, psnr_axes):

@@ -67,7 +67,9 @@ def test_kernels_are_full_3d_in_srresnet_and_factorised_in_stresnet() -> None:
     srresnet = SRResNet3D(features=4, blocks=blocks, z_scale=2, head_kernel=5)
     stresnet = STResNet(features=4, blocks=blocks, z_scale=2, head_kernel=5)
     units = 2 * blocks + 3  # block convs, body conv, upsampler conv, tail
-    full_kernels = [m.kernel_size for name, m in srresnet.named_modules() if isinstance(m, nn.Conv3d) and name != "head"]
+    full_kernels = [
+        m.kernel_size for name, m in srresnet.named_modules() if isinstance(m, nn.Conv3d) and name != "head"
+    ]
     assert full_kernels == [(3, 3, 3)] * units
     kernels = [m.kernel_size for name, m in stresnet.named_modules() if isinstance(m, nn.Conv3d) and name != "head"]
     assert kernels == [(1, 3, 3), (3, 1, 1)] * units
@@ -96,6 +98,7 @@ def test_fresh_network_is_the_nearest_upsampled_input(arch: str) -> None:
         assert not np.allclose(model(torch.from_numpy(low_dose)).numpy(), expected)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
 @pytest.mark.parametrize("arch", ["srresnet", "stresnet"])
 def test_eager_int8_quantization_sees_every_conv_relu_and_add(arch: str) -> None:
     """Fuse conv+ReLU, quantize with fbgemm, and get a network of quantized ops that still tracks the float one."""

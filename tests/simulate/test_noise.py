@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+
+from ctdenoise.errors import CtDenoiseError
+from ctdenoise.simulate.geometry import FanBeamGeometry
+from ctdenoise.simulate.noise import FluxModel, missing_dose_noise
+from ctdenoise.simulate.validation import noise_dose_scaling, noise_power_shape
+
+GEOMETRY = FanBeamGeometry.preset("siemens").with_views(288)
+
+
+@pytest.mark.parametrize("dose_fraction", [0.5, 0.1])
+def test_log_domain_variance_is_the_missing_dose_variance(dose_fraction):
+    # Yu et al. 2012: var(low) − var(full) = (1−a)/(aN) + σe²(1−a²)/(a²N²) with N = I0·b(γ)·exp(−p).
+    flux = FluxModel(full_dose_photons=1e5, electronic_noise_variance=10.0)
+    geometry = FanBeamGeometry.preset("siemens").with_views(400)
+    sinogram = np.full((geometry.n_views, geometry.n_channels), 4.0, dtype=np.float32)
+    noise = missing_dose_noise(sinogram, dose_fraction, geometry, flux, np.random.default_rng(1))
+    centre = slice(geometry.n_channels // 2 - 20, geometry.n_channels // 2 + 20)
+    detected = flux.full_dose_photons * geometry.bowtie_relative_flux()[centre] * np.exp(-4.0)
+    a = dose_fraction
+    expected = (1 - a) / (a * detected) + flux.electronic_noise_variance * (1 - a * a) / (a * a * detected**2)
+    assert noise[:, centre].var(axis=0).mean() == pytest.approx(expected.mean(), rel=0.05)
+    assert abs(noise[:, centre].mean()) < 0.1 * np.sqrt(expected.mean())
+
+
+def test_inserted_noise_scales_with_dose_as_the_physics_says():
+    result = noise_dose_scaling(GEOMETRY, size_px=128, pixel_mm=2.0, diameter_mm=200.0, repeats=2)
+    inserted, total = result["inserted_std"], result["total_std"]
+    # Noise-free water cylinder: std ∝ √((1−a)/a) → 1.73 and 3.00 against a = 0.5.
+    assert inserted[0.25] / inserted[0.5] == pytest.approx(np.sqrt(3.0), rel=0.10)
+    assert inserted[0.1] / inserted[0.5] == pytest.approx(3.0, rel=0.10)
+    # Cylinder already carrying full-dose noise: total std ∝ 1/√a → √2 and √5 against a = 0.5.
+    assert total[0.25] / total[0.5] == pytest.approx(np.sqrt(2.0), rel=0.10)
+    assert total[0.1] / total[0.5] == pytest.approx(np.sqrt(5.0), rel=0.10)
+    assert all(abs(bias) <= 3.0 for bias in result["bias"].values())
+
+
+def test_noise_power_spectrum_is_band_pass_not_white():
+    shape = noise_power_shape(GEOMETRY, size_px=128, pixel_mm=2.0, diameter_mm=200.0)
+    assert shape["low_over_peak"] < 0.5  # ramp filter: little power near zero frequency
+    assert shape["nyquist_over_peak"] < 0.5  # smooth window: little power at the highest frequencies
+    assert 0.0 < shape["peak_frequency_per_mm"] < shape["nyquist_per_mm"]
+
+
+@pytest.mark.parametrize("dose_fraction", [0.0, 1.0, 1.5, -0.1])
+def test_dose_fraction_outside_zero_one_is_a_user_error(dose_fraction):
+    sinogram = np.zeros((4, 736), np.float32)
+    with pytest.raises(CtDenoiseError, match="dose fraction must be between 0 and 1"):
+        missing_dose_noise(sinogram, dose_fraction, GEOMETRY, FluxModel(), np.random.default_rng(0))
