@@ -71,6 +71,7 @@ def test_dicom_in_gives_a_derived_dicom_series_of_the_same_study_out(tmp_path, l
     assert {ds.FrameOfReferenceUID for ds in written} == {headers[0].FrameOfReferenceUID}
     assert written[0].SeriesInstanceUID != headers[0].SeriesInstanceUID
     assert "DERIVED" in written[0].ImageType
+    assert written[0].SeriesDescription.endswith("ctdenoise stresnet fp32")
 
 
 class NotAModel:

@@ -65,3 +65,7 @@ def test_openvino_dynamic_and_static_shapes_agree_across_tile_shapes(tiny_model_
 def test_torch_runtime_refuses_int8_with_a_hint(tiny_model_file):
     with pytest.raises(CtDenoiseError, match="quantize"):
         make_predictor(load_inference_model(tiny_model_file), "torch", "int8")
+
+
+def test_a_lone_int8_onnx_file_says_it_is_int8(tiny_int8_folder):
+    assert load_inference_model(tiny_int8_folder / "model_int8.onnx").available() == [("onnxruntime", "int8")]

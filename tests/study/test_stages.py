@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from ctdenoise.study.stages import Stage, load_stage_record, run_stage
 
 
@@ -25,10 +27,8 @@ def test_killed_stage_leaves_no_record_and_restarts_clean(tmp_path):
         raise RuntimeError("killed")
 
     stage = Stage("fragile", "crashes", crash)
-    try:
+    with pytest.raises(RuntimeError, match="killed"):
         run_stage(stage, tmp_path, resume=True)
-    except RuntimeError:
-        pass
     assert load_stage_record(tmp_path, "fragile") is None
 
     def succeed(folder):

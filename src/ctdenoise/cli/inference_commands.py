@@ -19,7 +19,7 @@ def _triple(text: str | None, option: str) -> tuple[int, int, int] | None:
     except ValueError:
         values = ()
     if len(values) != 3 or min(values) < 0:
-        raise CtDenoiseError(f"{option} must be three numbers z,y,x such as 32,192,192, got {text!r}")
+        raise CtDenoiseError(f"{option} must be three numbers z,y,x such as 32,264,264, got {text!r}")
     return values  # type: ignore[return-value]
 
 
@@ -31,7 +31,7 @@ def denoise(
         None, "--precision", help="fp32 | bf16 | int8 (default: int8 if the model has it)."
     ),
     runtime: str | None = typer.Option(None, "--runtime", help="torch | openvino | onnxruntime (default: openvino)."),
-    tile: str | None = typer.Option(None, "--tile", help="Largest tile z,y,x in input voxels (default 32,192,192)."),
+    tile: str | None = typer.Option(None, "--tile", help="Largest tile z,y,x in input voxels (default 32,264,264)."),
     overlap: str | None = typer.Option(None, "--overlap", help="Least tile overlap z,y,x (default 4,16,16)."),
     threads: int | None = typer.Option(None, "--threads", help="CPU threads (default: all)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),

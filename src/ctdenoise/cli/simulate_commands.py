@@ -18,7 +18,9 @@ def simulate(
     geometry: str = typer.Option("siemens", "--geometry", help="Scanner geometry: siemens or ge."),
     photons: float = typer.Option(2.0e5, "--photons", help="Full-dose quanta per ray on the central channel (I0)."),
     calibrate: bool = typer.Option(
-        False, "--calibrate", help="Estimate I0 from the input's own noise in uniform soft tissue (overrides --photons)."
+        False,
+        "--calibrate",
+        help="Estimate I0 from the input's own noise in uniform soft tissue (overrides --photons).",
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),

@@ -9,9 +9,13 @@ import typer
 
 def reproduce_command(
     out: Path = typer.Option(..., "--out", help="Folder for the study's outputs and report."),
-    preset: str = typer.Option("quick", "--preset", help="quick (≤ 20 min on 2 CPU cores), paper (GPU), or a YAML file."),
+    preset: str = typer.Option(
+        "quick", "--preset", help="quick (≤ 20 min on 2 CPU cores), paper (GPU), or a YAML file."
+    ),
     data: Path | None = typer.Option(
-        None, "--data", help="Your full-dose scans: a folder with manifest.json or subjects.csv (subject_id,image,mask[,roi])."
+        None,
+        "--data",
+        help="Your full-dose scans: a folder with manifest.json or subjects.csv (subject_id,image,mask[,roi]).",
     ),
     resume: bool = typer.Option(False, "--resume", help="Skip stages that already finished in OUT."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo every stage in an existing OUT."),

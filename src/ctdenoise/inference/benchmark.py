@@ -101,23 +101,17 @@ def synthetic_ct_hu(shape_zyx: Sequence[int], seed: int = 0) -> np.ndarray:
     return plane[None] + rng.normal(0.0, 30.0, (z, y, x)).astype(np.float32)
 
 
-def _build(arch: str, preset: str) -> Any:
+def _build(arch: str, preset: str) -> tuple[Any, Any]:
+    """A randomly initialised network of a preset as an ``InferenceModel`` (seeded: the same weights every run)."""
     import torch
 
-    from ctdenoise.inference.loading import InferenceModel
-    from ctdenoise.models import HUNormalization, build_model
-    from ctdenoise.models.presets import preset_config
+    from ctdenoise.inference.loading import from_loaded_model
+    from ctdenoise.models import HUNormalization, LoadedModel, build_model, preset_config
 
     config = preset_config(preset, arch=arch)
     torch.manual_seed(0)
-    module = build_model(config).eval()
-    from dataclasses import asdict
-
-    description = {"arch": arch, "config": asdict(config), "normalization": HUNormalization().as_dict()}
-    description["z_scale"] = config.z_scale
-    return InferenceModel(
-        name=arch, normalization=HUNormalization(), z_scale=config.z_scale, description=description, module=module
-    ), config
+    loaded = LoadedModel(model=build_model(config).eval(), config=config, normalization=HUNormalization())
+    return from_loaded_model(loaded), config
 
 
 def _add_int8_files(model: Any, scratch: Path, calibration_patches: int) -> None:
@@ -240,8 +234,13 @@ def time_whole_scan(
 ) -> dict[str, Any]:
     """Seconds to denoise a whole synthetic scan with ``denoise_volume`` (tiling, blending and HU mapping included).
 
-    Returns ``{"shape_zyx", "output_shape_zyx", "seconds", "tiles_s", "model", "runtime", "precision"}``.
+    Returns:
+        ``{"shape_zyx", "output_shape_zyx", "seconds", "network_s", "blend_s", "tiles", "peak_rss_gb", "model",
+        "runtime", "precision"}``: ``network_s`` is the time inside the runtime (first-tile compilation included),
+        ``blend_s`` the tiling/blending around it, ``peak_rss_gb`` this process's peak resident memory so far.
     """
+    import resource
+
     from ctdenoise.inference.denoise import denoise_volume
     from ctdenoise.volume import Volume
 
@@ -257,6 +256,10 @@ def time_whole_scan(
         "shape_zyx": list(volume.shape),
         "output_shape_zyx": list(output.shape),
         "seconds": seconds,
+        "network_s": output.metadata["ctdenoise_inference"]["timing"]["network_s"],
+        "blend_s": output.metadata["ctdenoise_inference"]["timing"]["blend_s"],
+        "tiles": output.metadata["ctdenoise_inference"]["timing"]["tiles"],
+        "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,  # Linux: kB
         "model": arch,
         "runtime": runtime,
         "precision": precision,

@@ -2,12 +2,12 @@
 
 ``--calibration`` takes either a pairs manifest (CSV with columns ``subject_id,low_dose,full_dose[,split]``,
 paths relative to the CSV, the same file training reads) or one or more image paths (DICOM folders or
-NIfTI/NRRD/MetaImage files) of low-dose scans without references.
+NIfTI/NRRD/MetaImage files) of low-dose scans without references. The CSV is read by the training code's
+``read_pairs_manifest``, so both accept exactly the same files.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,20 +15,6 @@ from ctdenoise.errors import CtDenoiseError
 from ctdenoise.volume import Volume
 
 DEFAULT_MAX_VOLUMES = 4
-
-
-def read_pairs_manifest(csv_path: Path, max_pairs: int) -> list[tuple[Path, Path]]:
-    """(low_dose, full_dose) paths of a pairs CSV, preferring the ``val`` split, then ``train``, then the rest."""
-    try:
-        with open(csv_path, newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise CtDenoiseError(f"{csv_path}: cannot read the pairs manifest ({error})") from None
-    if not rows or not {"low_dose", "full_dose"} <= set(rows[0]):
-        raise CtDenoiseError(f"{csv_path}: a pairs manifest needs the columns subject_id,low_dose,full_dose[,split]")
-    order = {"val": 0, "train": 1}
-    rows.sort(key=lambda row: order.get((row.get("split") or "").strip(), 2))
-    return [(csv_path.parent / row["low_dose"], csv_path.parent / row["full_dose"]) for row in rows[:max_pairs]]
 
 
 def read_calibration_data(
@@ -51,6 +37,10 @@ def read_calibration_data(
     if len(paths) == 1 and paths[0].suffix.lower() == ".csv":
         if not paths[0].is_file():
             raise CtDenoiseError(f"{paths[0]}: no such pairs manifest")
-        pairs = read_pairs_manifest(paths[0], max_volumes)
-        return [read_volume(low) for low, _ in pairs], [read_volume(full) for _, full in pairs]
+        from ctdenoise.training.data import read_pairs_manifest
+
+        order = {"val": 0, "train": 1}  # held-out validation scans first: they are what the model has not seen
+        records = sorted(read_pairs_manifest(paths[0]), key=lambda record: order.get(record.split or "", 2))
+        records = records[:max_volumes]
+        return [read_volume(r.low_dose) for r in records], [read_volume(r.full_dose) for r in records]
     return [read_volume(path) for path in paths[:max_volumes]], None

@@ -9,6 +9,7 @@ is passed through so a DICOM output is a derived series of the same study.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -64,7 +65,7 @@ def denoise_volume(
         precision: ``"fp32"``, ``"bf16"`` or ``"int8"`` (INT8 needs a quantized model folder).
         runtime: ``"torch"``, ``"openvino"`` or ``"onnxruntime"``.
         progress: show a progress bar over tiles.
-        tile_zyx, overlap_zyx: sliding window in input voxels (default: the model's, else 32×192×192 / 4×16×16).
+        tile_zyx, overlap_zyx: sliding window in input voxels (default: the model's, else 32×264×264 / 4×16×16).
         num_threads: CPU threads for OpenVINO / ONNX Runtime (None: all).
 
     Returns:
@@ -78,6 +79,8 @@ def denoise_volume(
         raise CtDenoiseError(f"{volume.metadata.get('source_path', 'input')}: is a mask (SEG), not a CT image")
     inference_model: InferenceModel = load_inference_model(model)
     predictor = make_predictor(inference_model, runtime, precision, num_threads=num_threads)
+    start_s = time.perf_counter()
+    timings: dict[str, float] = {}
     network_input = np.asarray(inference_model.normalization.to_model(volume.hu), dtype=np.float32)
     network_output = sliding_window_denoise(
         network_input,
@@ -87,6 +90,7 @@ def denoise_volume(
         z_scale=inference_model.z_scale,
         progress=progress,
         description=f"{inference_model.name} {runtime} {precision}",
+        timings=timings,
     )
     hu = np.asarray(inference_model.normalization.to_hu(network_output), dtype=np.float32)
     denoised = volume.with_array(hu, **output_geometry(volume, inference_model.z_scale))
@@ -96,9 +100,14 @@ def denoise_volume(
         "runtime": runtime,
         "precision": precision,
         "z_scale": inference_model.z_scale,
+        "timing": {**timings, "total_s": time.perf_counter() - start_s},
     }
     # Read by the DICOM writer: the output is a derived series of the source study that says how it was made.
-    denoised.metadata.pop("series_description", None)
+    header = volume.metadata.get("dicom_header")
+    source_description = str(getattr(header, "SeriesDescription", "") or "").strip() if header is not None else ""
+    denoised.metadata["series_description"] = " ".join(
+        part for part in (source_description, f"ctdenoise {inference_model.name} {precision}") if part
+    )
     denoised.metadata["derivation_description"] = (
         f"denoised by ctdenoise {inference_model.name} ({runtime} {precision}, z x{inference_model.z_scale})"
     )

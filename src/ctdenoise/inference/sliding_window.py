@@ -15,6 +15,7 @@ input, the output accumulator and one tile.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -22,7 +23,7 @@ import numpy as np
 TilePredictor = Callable[[np.ndarray], np.ndarray]
 """A function from a normalised tile ``(1, 1, z, y, x)`` float32 to its output ``(1, 1, z * z_scale, y, x)``."""
 
-DEFAULT_TILE_ZYX = (32, 192, 192)
+DEFAULT_TILE_ZYX = (32, 264, 264)  # a 512² slice in 2×2 tiles of 264 (3 % overlap work); ~1.7 GB peak RSS at F=64
 DEFAULT_OVERLAP_ZYX = (4, 16, 16)
 
 
@@ -41,6 +42,8 @@ def tile_starts(length: int, max_tile: int, min_overlap: int) -> tuple[int, list
         ``(tile_size, starts)``.
 
     Example:
+        >>> tile_starts(512, 264, 16)
+        (264, [0, 248])
         >>> tile_starts(512, 192, 16)
         (182, [0, 165, 330])
     """
@@ -88,6 +91,7 @@ def sliding_window_denoise(
     z_scale: int = 1,
     progress: bool = True,
     description: str = "denoising",
+    timings: dict[str, float] | None = None,
 ) -> np.ndarray:
     """Run ``predict`` over a whole normalised volume in overlapping tiles and blend the outputs.
 
@@ -99,6 +103,8 @@ def sliding_window_denoise(
         z_scale: slices out per slice in (2 for the 2 mm → 1 mm networks).
         progress: show a tqdm bar over tiles.
         description: label of the progress bar.
+        timings: if given, filled with ``network_s`` (time inside ``predict``), ``blend_s`` (the rest) and
+            ``tiles`` (the number of tiles), to show where the time goes.
 
     Returns:
         float32 array ``(z * z_scale, y, x)``.
@@ -111,6 +117,8 @@ def sliding_window_denoise(
     """
     from tqdm.auto import tqdm
 
+    start_s = time.perf_counter()
+    network_s = 0.0
     array = np.asarray(array, dtype=np.float32)
     if array.ndim != 3:
         raise ValueError(f"sliding_window_denoise needs a (z, y, x) array, got shape {array.shape}")
@@ -135,7 +143,10 @@ def sliding_window_denoise(
             for start_y, wy in zip(starts_y, prof_y, strict=True):
                 for start_x, wx in zip(starts_x, prof_x, strict=True):
                     tile = array[start_z : start_z + tile_z, start_y : start_y + tile_y, start_x : start_x + tile_x]
-                    output = np.asarray(predict(np.ascontiguousarray(tile)[None, None]), dtype=np.float32)
+                    tile = np.ascontiguousarray(tile)[None, None]
+                    network_start_s = time.perf_counter()
+                    output = np.asarray(predict(tile), dtype=np.float32)
+                    network_s += time.perf_counter() - network_start_s
                     expected = (1, 1, tile_z * scales[0], tile_y, tile_x)
                     if output.shape != expected:
                         raise ValueError(f"the network returned a tile of shape {output.shape}, expected {expected}")
@@ -149,4 +160,7 @@ def sliding_window_denoise(
     norm_yx = (weight_sums[1][:, None] * weight_sums[2][None, :]).astype(np.float32)
     for z in range(out_shape[0]):  # slice by slice keeps the temporary small
         accumulator[z] /= norm_yx * np.float32(weight_sums[0][z])
+    if timings is not None:
+        total_s = time.perf_counter() - start_s
+        timings.update({"network_s": network_s, "blend_s": total_s - network_s, "tiles": n_tiles})
     return accumulator

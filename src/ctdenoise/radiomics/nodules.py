@@ -28,6 +28,12 @@ class NoduleRoi:
     def voxel_count(self) -> int:
         return int(self.voxels.sum())
 
+    @property
+    def extended_axes(self) -> int:
+        """Axes along which the region spans more than one voxel (pyradiomics needs at least two)."""
+        corners = np.argwhere(self.voxels)
+        return int(np.count_nonzero(corners.max(axis=0) > corners.min(axis=0))) if corners.size else 0
+
 
 def _label_values(mask: Volume) -> np.ndarray:
     labels = np.rint(mask.hu).astype(np.int64)
@@ -43,7 +49,8 @@ def _name(mask: Volume) -> str:
 def split_nodules(
     mask: Volume, split: str = "auto", label: int | None = None, min_voxels: int = DEFAULT_MIN_VOXELS
 ) -> list[NoduleRoi]:
-    """The nodule regions of a label mask, smallest label first, regions under ``min_voxels`` left out.
+    """The nodule regions of a label mask, smallest label first; regions under ``min_voxels``, or a line of
+    voxels (pyradiomics needs a region that extends along at least two axes), are left out.
 
     Args:
         mask: label volume, 0 = background.
@@ -72,7 +79,7 @@ def split_nodules(
     else:
         components, count = ndimage.label(labels > 0, structure=np.ones((3, 3, 3), dtype=bool))
         regions = [NoduleRoi(index, components == index) for index in range(1, count + 1)]
-    kept = [region for region in regions if region.voxel_count >= min_voxels]
+    kept = [region for region in regions if region.voxel_count >= min_voxels and region.extended_axes >= 2]
     if not kept:
         raise CtDenoiseError(f"{_name(mask)}: no nodule region of at least {min_voxels} voxels in the mask")
     return kept

@@ -36,7 +36,7 @@ def filter_cutoff_for_pixels(pixel_mm: tuple[float, float], geometry: FanBeamGeo
 
 
 def fan_beam_filter(geometry: FanBeamGeometry, cutoff: float = 1.0) -> np.ndarray:
-    """Frequency response of the equiangular fan-beam filter ``g`` (Kak & Slaney eq. 3.177), Hann-apodised.
+    """Frequency response of the equiangular fan-beam filter ``g`` (Kak & Slaney §3.4.2), Hann-apodised.
 
     Args:
         geometry: scanner (channel angle and count).
@@ -90,8 +90,9 @@ def _fan_angle(across, along):
 
 @numba.njit(parallel=True, fastmath=True, cache=True)
 def _backproject(padded, cos_b, sin_b, gamma_first, gamma_step, source_mm, n_rows, n_cols, pixel_y, pixel_x, radius):
-    # ``padded`` holds each filtered view with PAD zero channels on both sides, so the clamp below never changes
-    # a pixel inside the field of view and the inner loop has no branch (it vectorises).
+    # ``padded`` holds each filtered view with _PAD zero channels on both sides, so the clamp below never changes
+    # a pixel inside the field of view and the loops need no branch: pass 1 vectorises, pass 2 is a plain gather
+    # (unsigned indices skip numba's negative-index wrap-around).
     n_views, n_padded = padded.shape
     image = np.zeros((n_rows, n_cols), dtype=np.float32)
     center_row = (n_rows - 1) / 2.0
@@ -133,9 +134,10 @@ def _backproject(padded, cos_b, sin_b, gamma_first, gamma_step, source_mm, n_row
                 inverse_l2[j] = one / (along * along + across * across)
             # Pass 2 (a gather): linear interpolation of the filtered view.
             for j in range(width):
-                k = int(position[j])
+                k = np.uint64(position[j])
                 weight = position[j] - np.float32(k)
-                row[j] += (view[k] + weight * (view[k + 1] - view[k])) * inverse_l2[j]
+                below = view[k]
+                row[j] += (below + weight * (view[k + np.uint64(1)] - below)) * inverse_l2[j]
         for j in range(width):
             image[i, j_first + j] = row[j] * delta_beta
     return image

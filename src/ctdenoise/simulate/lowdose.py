@@ -125,4 +125,10 @@ def simulate_low_dose(
         "seed": int(seed),
         "slice_mm": float(slice_mm) if slice_mm is not None else volume.spacing_mm[0],
     }
+    # Read by the DICOM writer, so a viewer shows what the series is.
+    result.metadata["series_description"] = f"simulated {dose_fraction:.0%} dose"
+    result.metadata["derivation_description"] = (
+        f"ctdenoise simulate: {dose_fraction:g} of the source dose, {scanner.name} fan-beam geometry, "
+        f"I0 {flux.full_dose_photons:.3g}, projection-domain noise insertion (Yu et al. 2012), seed {seed}"
+    )
     return average_slices(result, slice_mm, source) if slice_mm is not None else result

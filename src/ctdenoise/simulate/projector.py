@@ -41,15 +41,30 @@ def _ray_sum(padded, row0, col0, slope, j_first, j_last):
     return total
 
 
+@numba.njit(inline="always", fastmath=True)
+def _line_integral(padded, step_mm, other_mm, source_step, source_other, dir_step, dir_other, t_in, t_out):
+    """∫ μ dl along one ray, stepping over the last axis of ``padded`` (indexed ``[other, step]``).
+
+    ``source_*``/``dir_*`` are the source position (mm) and unit direction split into the stepped and the
+    interpolated axis; the ray is traced between ``t_in`` and ``t_out`` mm from the source.
+    """
+    n_other = padded.shape[0] - 2 * _BORDER
+    n_step = padded.shape[1] - 2 * _BORDER
+    step0 = source_step / step_mm + (n_step - 1) / 2.0  # the source in pixel-index units
+    other0 = source_other / other_mm + (n_other - 1) / 2.0
+    enter = step0 + t_in * dir_step / step_mm
+    leave = step0 + t_out * dir_step / step_mm
+    first = max(0, int(math.ceil(min(enter, leave))))
+    last = min(n_step - 1, int(math.floor(max(enter, leave))))
+    slope = (dir_other / other_mm) / (dir_step / step_mm)
+    return _ray_sum(padded, other0, step0, slope, first, last) * step_mm / abs(dir_step)
+
+
 @numba.njit(parallel=True, fastmath=True, cache=True)
 def _project(image, image_t, pixel_y, pixel_x, betas, gammas, source_mm, radius_mm):
-    n_rows = image.shape[0] - 2 * _BORDER
-    n_cols = image.shape[1] - 2 * _BORDER
     n_views = betas.shape[0]
     n_channels = gammas.shape[0]
     sinogram = np.zeros((n_views, n_channels), dtype=np.float32)
-    center_col = (n_cols - 1) / 2.0
-    center_row = (n_rows - 1) / 2.0
     for v in numba.prange(n_views):
         cos_b = math.cos(betas[v])
         sin_b = math.sin(betas[v])
@@ -66,30 +81,15 @@ def _project(image, image_t, pixel_y, pixel_x, betas, gammas, source_mm, radius_
             if disc <= 0.0:
                 continue
             half = math.sqrt(disc)
-            t_in = -along - half
-            t_out = -along + half
-            if abs(dir_x) / pixel_x >= abs(dir_y) / pixel_y:
-                # Step over columns; interpolate between rows.
-                col0 = source_x / pixel_x + center_col
-                row0 = source_y / pixel_y + center_row
-                col_in = col0 + t_in * dir_x / pixel_x
-                col_out = col0 + t_out * dir_x / pixel_x
-                j_first = max(0, int(math.ceil(min(col_in, col_out))))
-                j_last = min(n_cols - 1, int(math.floor(max(col_in, col_out))))
-                slope = dir_y / pixel_y / (dir_x / pixel_x)
-                total = _ray_sum(image, row0, col0, slope, j_first, j_last)
-                sinogram[v, c] = total * pixel_x / abs(dir_x)
-            else:
-                # Step over rows of the transposed (contiguous) image; interpolate between columns.
-                row0 = source_y / pixel_y + center_row
-                col0 = source_x / pixel_x + center_col
-                row_in = row0 + t_in * dir_y / pixel_y
-                row_out = row0 + t_out * dir_y / pixel_y
-                i_first = max(0, int(math.ceil(min(row_in, row_out))))
-                i_last = min(n_rows - 1, int(math.floor(max(row_in, row_out))))
-                slope = dir_x / pixel_x / (dir_y / pixel_y)
-                total = _ray_sum(image_t, col0, row0, slope, i_first, i_last)
-                sinogram[v, c] = total * pixel_y / abs(dir_y)
+            if abs(dir_x) / pixel_x >= abs(dir_y) / pixel_y:  # mostly horizontal: step over columns
+                value = _line_integral(
+                    image, pixel_x, pixel_y, source_x, source_y, dir_x, dir_y, -along - half, -along + half
+                )
+            else:  # mostly vertical: step over the rows, i.e. the columns of the transposed image
+                value = _line_integral(
+                    image_t, pixel_y, pixel_x, source_y, source_x, dir_y, dir_x, -along - half, -along + half
+                )
+            sinogram[v, c] = value
     return sinogram
 
 

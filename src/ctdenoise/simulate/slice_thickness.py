@@ -15,7 +15,7 @@ def slices_per_output(input_slice_mm: float, slice_mm: float, source: str = "inp
     if factor < 1 or abs(ratio - factor) > 1e-3:
         raise CtDenoiseError(
             f"{source}: cannot make {slice_mm:g} mm slices from {input_slice_mm:g} mm slices; choose a whole "
-            f"multiple of {input_slice_mm:g} mm (or keep the input slices)"
+            f"multiple of {input_slice_mm:g} mm, or keep the input slices (--slice-mm 0)"
         )
     return factor
 

@@ -88,12 +88,10 @@ def crop_slices(volume: Volume, n_slices: int) -> Volume:
     return volume.with_array(volume.hu[:n_slices])
 
 
-def simulate_subject(
-    subject: SourceSubject, out_dir: Path, simulation: dict[str, Any], seed: int
-) -> dict[str, str]:
+def simulate_subject(subject: SourceSubject, out_dir: Path, simulation: dict[str, Any], seed: int) -> dict[str, str]:
     """Simulate one subject's low-dose scan and write low dose, full dose and nodule mask as NIfTI."""
     from ctdenoise.io import read_mask
-    from ctdenoise.simulate import simulate_low_dose
+    from ctdenoise.simulate import FluxModel, simulate_low_dose
 
     full = read_volume(subject.full_dose)
     mask = read_mask(subject.nodule_mask, reference=full, roi=subject.roi)
@@ -105,6 +103,7 @@ def simulate_subject(
         seed=seed,
         geometry=simulation.get("geometry", "siemens"),
         progress=False,
+        flux=FluxModel(float(simulation["full_dose_photons"])) if simulation.get("full_dose_photons") else None,
     )
     z_scale = round(low.spacing_mm[0] / full.spacing_mm[0])
     n_target = low.shape[0] * z_scale

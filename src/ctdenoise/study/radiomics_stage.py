@@ -12,9 +12,7 @@ from ctdenoise.io import read_volume
 from ctdenoise.study.methods import FULL_DOSE, LOW_DOSE
 
 
-def write_case_list(
-    outputs_by_method: dict[str, dict[str, str]], test_rows: list[dict[str, Any]], path: Path
-) -> Path:
+def write_case_list(outputs_by_method: dict[str, dict[str, str]], test_rows: list[dict[str, Any]], path: Path) -> Path:
     """A ``compare-radiomics`` case list: per test subject its nodule mask and one image per method."""
     cases = []
     for row in test_rows:
@@ -74,9 +72,15 @@ def run_radiomics(
         min_voxels=radiomics_config.get("min_voxels", 10),
         overwrite=True,
     )
-    figure1 = nodule_panel({k: v for k, v in outputs_by_method.items()}, test_rows, work_dir / "figure1_nodule_panel.png")
-    return {"summary": summary, "figure1": str(figure1), "figure2": str(work_dir / "radiomics_heatmap.png"),
-            "tests_csv": str(work_dir / "radiomics_tests.csv")}
+    figure1 = nodule_panel(
+        {k: v for k, v in outputs_by_method.items()}, test_rows, work_dir / "figure1_nodule_panel.png"
+    )
+    return {
+        "summary": summary,
+        "figure1": str(figure1),
+        "figure2": str(work_dir / "radiomics_heatmap.png"),
+        "tests_csv": str(work_dir / "radiomics_tests.csv"),
+    }
 
 
 __all__ = ["LOW_DOSE", "run_radiomics"]

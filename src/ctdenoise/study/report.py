@@ -10,6 +10,7 @@ import base64
 import csv
 import html
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,12 @@ TABLE1_COLUMNS = [
 
 
 def _mean_std(row: dict[str, Any], key: str, digits: int) -> str:
-    mean = row.get(f"{key}_mean")
-    if mean is None:
+    mean, std = row.get(f"{key}_mean"), row.get(f"{key}_std")
+    if mean is None or math.isnan(mean):
         return "n/a"
-    return f"{mean:.{digits}f} ± {row.get(f'{key}_std', 0.0):.{digits}f}"
+    if std is None or math.isnan(std):  # a single test subject has no spread
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
 def _number(value: Any, digits: int, suffix: str = "") -> str:
@@ -68,15 +71,17 @@ def markdown_table(rows: list[dict[str, str]], columns: list[tuple[str, str]]) -
 
 def _benchmark_rows(benchmark: dict[str, Any]) -> list[dict[str, str]]:
     rows = []
-    for result in benchmark.get("results", []):
+    for result in benchmark.get("timings", benchmark.get("results", [])):
         rows.append(
             {
                 "model": result["model"],
                 "runtime": result["runtime"],
                 "precision": result["precision"],
-                "median_s": _number(result.get("median_s"), 3),
+                "median_s": _number(result.get("median_s"), 4),
+                "range_s": f"{_number(result.get('min_s'), 4)}–{_number(result.get('max_s'), 4)}",
                 "speedup": _number(result.get("speedup_vs_srresnet_fp32"), 2, "×"),
-                "gops": _number(result.get("gop_per_s"), 1),
+                "gops": _number(result.get("gops"), 1),
+                "peak": _number(result.get("percent_of_peak"), 1, " %"),
             }
         )
     return rows
@@ -87,8 +92,10 @@ BENCHMARK_COLUMNS = [
     ("runtime", "Runtime"),
     ("precision", "Precision"),
     ("median_s", "Median (s)"),
+    ("range_s", "Min–max (s)"),
     ("speedup", "Speed-up vs SRResNet FP32 torch"),
     ("gops", "GOP/s"),
+    ("peak", "of measured peak"),
 ]
 
 RADIOMICS_COLUMNS = [

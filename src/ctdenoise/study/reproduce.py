@@ -56,7 +56,9 @@ def _test_rows(out_dir: Path) -> list[dict[str, Any]]:
     return [row for row in read_pairs_manifest(manifest) if row["split"] == "test"]
 
 
-def build_stages(config: dict[str, Any], out_dir: Path, data_dir: Path | None, lpips_weights: Path | None) -> list[Stage]:
+def build_stages(
+    config: dict[str, Any], out_dir: Path, data_dir: Path | None, lpips_weights: Path | None
+) -> list[Stage]:
     """The study as an ordered list of cached stages; each reads what earlier stages wrote under ``out_dir``."""
     methods = study_methods(config["inference"], config["training"]["mixed_precision"])
     runs = sorted({method.run_name for method in methods}, key=lambda name: (name.split("-")[1] != "fp32", name))
@@ -87,8 +89,12 @@ def build_stages(config: dict[str, Any], out_dir: Path, data_dir: Path | None, l
                 seed=config["seed"],
                 overwrite=True,
             )
-            return {"model_dir": str(result.model_dir), "accuracy": result.accuracy, "warnings": result.warnings,
-                    "n_calibration_patches": result.n_calibration_patches}
+            return {
+                "model_dir": str(result.model_dir),
+                "accuracy": result.accuracy,
+                "warnings": result.warnings,
+                "n_calibration_patches": result.n_calibration_patches,
+            }
 
         return run
 
@@ -135,11 +141,14 @@ def build_stages(config: dict[str, Any], out_dir: Path, data_dir: Path | None, l
     stages = [Stage("data", "phantom cohort and simulated 10 % dose, 2 mm partners; patient-level split", data)]
     stages += [Stage(f"train-{run}", f"train {run.replace('-', ' ')}", training(run), True) for run in runs]
     stages.append(Stage("training-curves", "plot training and validation curves", curves))
-    stages += [Stage(f"quantize-{arch}", f"INT8 post-training quantization of {arch}", quantize(arch))
-               for arch in ("srresnet", "stresnet")]
+    stages += [
+        Stage(f"quantize-{arch}", f"INT8 post-training quantization of {arch}", quantize(arch))
+        for arch in ("srresnet", "stresnet")
+    ]
     stages.append(Stage("low-dose", "low-dose input on the full-dose grid (reference row)", low_dose))
-    stages += [Stage(f"infer-{m.key}", f"denoise the test split with {m.label} ({m.runtime})", inference(m))
-               for m in methods]
+    stages += [
+        Stage(f"infer-{m.key}", f"denoise the test split with {m.label} ({m.runtime})", inference(m)) for m in methods
+    ]
     stages.append(Stage("evaluate", "PSNR, SSIM and LPIPS against full dose", evaluate))
     stages.append(Stage("radiomics", "nodule radiomics, paired tests, Figures 1 and 2", radiomics))
     stages.append(Stage("benchmark", "CPU inference speed of every model × runtime × precision", benchmark))

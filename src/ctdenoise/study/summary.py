@@ -101,13 +101,17 @@ def acceptance_checks(table1: list[dict[str, Any]], references: list[dict[str, A
         checks.append(_check(f"{model} FP32 beats the low-dose input: {fp32:.2f} vs {low:.2f} dB", fp32 > low))
         loss = fp32 - int8
         checks.append(
-            _check(f"{model} INT8 within {INT8_PSNR_LOSS_LIMIT_DB} dB of FP32: loses {loss:+.3f} dB",
-                   loss <= INT8_PSNR_LOSS_LIMIT_DB)
+            _check(
+                f"{model} INT8 within {INT8_PSNR_LOSS_LIMIT_DB} dB of FP32: loses {loss:+.3f} dB",
+                loss <= INT8_PSNR_LOSS_LIMIT_DB,
+            )
         )
     sr, st = by_key[("SRResNet", "FP32")]["psnr_mean"], by_key[("STResNet", "FP32")]["psnr_mean"]
     checks.append(
-        _check(f"STResNet FP32 PSNR ≥ SRResNet FP32 − {STRESNET_PSNR_MARGIN_DB} dB: {st:.2f} vs {sr:.2f} dB",
-               st >= sr - STRESNET_PSNR_MARGIN_DB)
+        _check(
+            f"STResNet FP32 PSNR ≥ SRResNet FP32 − {STRESNET_PSNR_MARGIN_DB} dB: {st:.2f} vs {sr:.2f} dB",
+            st >= sr - STRESNET_PSNR_MARGIN_DB,
+        )
     )
     return checks
 
@@ -119,14 +123,16 @@ def _check(text: str, passed: bool) -> str:
 def difference_notes(config: dict[str, Any], table1: list[dict[str, Any]], records: dict[str, Any]) -> list[str]:
     """Why our numbers differ from the seed's, stated with this run's settings."""
     training = config["training"]
-    model = training.get("model", {})
+    trained = records["train-srresnet-fp32"]["result"]
+    model = trained["model"]
     bench = config["benchmark"]
     data = records["data"]["result"]
     notes = [
         f"Data: {data['description']} (split {data['split_counts']}) instead of 184 real low-dose screening "
         "scans; absolute PSNR/SSIM/LPIPS depend on the data and are not comparable in level, only in ranking.",
-        f"Networks: F={model.get('features', '?')}, N={model.get('blocks', '?')} trained for "
-        f"{training.get('steps', '?')} steps on 2 CPU cores, against the seed's F=64, N=9 trained on a GPU.",
+        f"Networks: preset {model.get('preset')} ({_model_size(model)}) trained for {trained['steps']} steps of "
+        f"batch {trained['batch_size']} × {'×'.join(map(str, trained['patch_zyx']))} patches on this machine's CPU, "
+        "against the seed's F=64, N=9 trained on a GPU.",
         f"Mixed precision: {training['mixed_precision'].upper()} autocast on the CPU instead of FP16 (apex) on a "
         "GPU; training times are CPU seconds per iteration, so the ratios, not the seconds, compare with the seed.",
         "INT8: post-training static quantization with NNCF on OpenVINO (first conv kept in float) instead of eager "
@@ -137,6 +143,13 @@ def difference_notes(config: dict[str, Any], table1: list[dict[str, Any]], recor
         "LPIPS is averaged over axial slices (the seed's view count for LPIPS is not stated).",
     ]
     return notes
+
+
+def _model_size(model: dict[str, Any]) -> str:
+    from ctdenoise.models.presets import preset_config
+
+    size = preset_config(model.get("preset", "quick")).as_dict() | {k: v for k, v in model.items() if k != "preset"}
+    return f"F={size['features']}, N={size['blocks']}"
 
 
 def assemble_results(config: dict[str, Any], records: dict[str, Any], out_dir: Path) -> dict[str, Any]:
@@ -159,7 +172,10 @@ def assemble_results(config: dict[str, Any], records: dict[str, Any], out_dir: P
             f"{config['inference']['runtime_fp32']}, INT8 on {config['inference']['runtime_int8']}); speed-ups from "
             f"the benchmark below (preset {bench['preset']}, input {'×'.join(map(str, bench['shape_zyx']))})."
         ),
-        "training_description": f"median seconds per iteration, batch {config['training'].get('batch_size', '?')}",
+        "training_description": (
+            f"median seconds per iteration, batch {records['train-srresnet-fp32']['result']['batch_size']}, "
+            f"patch {'×'.join(map(str, records['train-srresnet-fp32']['result']['patch_zyx']))} (low-dose grid)"
+        ),
         "lpips_net": lpips_net or "n/a (weights not found)",
         "table1": table1,
         "reference_rows": references,

@@ -55,7 +55,9 @@ def plot_training_curves(out_dir: Path, runs: list[str], path: Path) -> Path:
         val_rows = [row for row in rows if "val_psnr_db" in row]
         loss_axes.plot([r["step"] for r in train_rows], [r["loss"] for r in train_rows], label=run)
         psnr_axes.plot([r["step"] for r in val_rows], [r["val_psnr_db"] for r in val_rows], marker="o", label=run)
-    inputs = [row for row in read_metrics_csv(out_dir / f"train-{runs[0]}" / "metrics.csv") if "val_input_psnr_db" in row]
+    inputs = [
+        row for row in read_metrics_csv(out_dir / f"train-{runs[0]}" / "metrics.csv") if "val_input_psnr_db" in row
+    ]
     if inputs:
         psnr_axes.axhline(inputs[-1]["val_input_psnr_db"], color="gray", linestyle="--", label="low-dose input")
     loss_axes.set(xlabel="step", ylabel="training loss", yscale="log", title="Training loss")

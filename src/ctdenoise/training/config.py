@@ -43,7 +43,9 @@ DEFAULTS: dict[str, Any] = {
         "warmup_steps": 0,
         "grad_clip": 1.0,  # max gradient L2 norm; 0 = off
         "precision": "fp32",  # fp32 | bf16 | fp16 (fp16 on CUDA only)
-        "channels_last": True,  # channels_last_3d memory format (faster CPU convs at small F; see docs)
+        # channels_last_3d memory format. Off by default: on CPU it made SRResNet FP32 3-4x slower (F=16 and 64)
+        # while helping STResNet only at small F (docs/models.md); on GPUs with fp16/bf16 it is usually faster.
+        "channels_last": False,
         "device": "auto",  # auto | cpu | cuda
         "seed": 0,
         "log_every": 10,

@@ -83,6 +83,34 @@ def autocast_context(precision: str, device: torch.device) -> contextlib.Abstrac
     return torch.autocast(device_type=device.type, dtype=dtype)
 
 
+def training_step(
+    network: nn.Module,
+    low: torch.Tensor,
+    full: torch.Tensor,
+    loss_function: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler,
+    precision: str,
+    grad_clip: float = 0.0,
+) -> torch.Tensor:
+    """One optimisation step (forward under autocast, loss in float32, scaled backward, clipping, update).
+
+    Shared by the training loop and ``benchmarks/bench_training.py``, so the benchmark times exactly what
+    training runs. Returns the loss (a 0-d tensor, not yet synchronised to a Python float).
+    """
+    with autocast_context(precision, low.device):
+        prediction = network(low)
+    loss = loss_function(prediction.float(), full)
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    if grad_clip > 0:
+        scaler.unscale_(optimizer)
+        nn.utils.clip_grad_norm_(network.parameters(), grad_clip)
+    scaler.step(optimizer)
+    scaler.update()
+    return loss
+
+
 def lr_factor_schedule(train_config: dict[str, Any]):
     """The multiplier of the base LR at each step: linear warm-up, then cosine to 1 % or step decay."""
     total, warmup = int(train_config["steps"]), int(train_config["warmup_steps"])
@@ -254,16 +282,9 @@ def _train(
         low, full = low.to(device, non_blocking=True), full.to(device, non_blocking=True)
         if channels_last:
             low = low.contiguous(memory_format=torch.channels_last_3d)
-        with autocast_context(precision, device):
-            prediction = network(low)
-        loss = loss_function(prediction.float(), full)
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        if float(train_config["grad_clip"]) > 0:
-            scaler.unscale_(optimizer)
-            nn.utils.clip_grad_norm_(network.parameters(), float(train_config["grad_clip"]))
-        scaler.step(optimizer)
-        scaler.update()
+        loss = training_step(
+            network, low, full, loss_function, optimizer, scaler, precision, float(train_config["grad_clip"])
+        )
         scheduler.step()
         step += 1
         interval_losses.append(loss.item())

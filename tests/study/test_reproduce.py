@@ -1,0 +1,61 @@
+"""The whole study, end to end, on a tiny cohort: every stage runs for real (phantom, simulation, four trainings,
+INT8 quantization, inference, metrics, radiomics, benchmark) and the report carries the computed numbers."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ctdenoise.errors import CtDenoiseError
+from ctdenoise.study import reproduce
+
+TINY_STUDY = Path(__file__).with_name("tiny-study.yaml")
+
+
+@pytest.fixture(scope="module")
+def tiny_study(tmp_path_factory, shared_dir):
+    out = tmp_path_factory.mktemp("study")
+    paths = reproduce(TINY_STUDY, out, lpips_weights=shared_dir / "weights" / "lpips")
+    return out, paths
+
+
+def test_report_files_are_written_with_every_table1_row(tiny_study):
+    out, paths = tiny_study
+    results = json.loads(paths["json"].read_text())
+    rows = {(row["model"], row["precision"]) for row in results["table1"]}
+    assert rows == {(m, p) for m in ("SRResNet", "STResNet") for p in ("FP32", "BF16", "INT8")}
+    for row in results["table1"]:
+        assert 0 < row["psnr_mean"] < 100 and 0 < row["ssim_mean"] <= 1 and row["lpips_mean"] >= 0
+        assert row["inference_s"] > 0 and row["inference_speedup"] > 0
+    markdown = paths["markdown"].read_text()
+    assert "## Table 1" in markdown and "## Checks" in markdown and "Figure 2" in markdown
+    html = paths["html"].read_text()
+    assert html.count("data:image/png;base64,") == 3  # figures inlined: the report opens offline
+    for figure in results["figures"].values():
+        assert (out / figure).stat().st_size > 1000
+
+
+def test_int8_speedup_in_table1_is_the_benchmark_number(tiny_study):
+    _, paths = tiny_study
+    results = json.loads(paths["json"].read_text())
+    int8 = next(r for r in results["table1"] if (r["model"], r["precision"]) == ("STResNet", "INT8"))
+    measured = next(
+        r
+        for r in results["benchmark"]["results"]
+        if (r["model"], r["runtime"], r["precision"]) == ("stresnet", "openvino", "int8")
+    )
+    assert int8["inference_speedup"] == measured["speedup_vs_srresnet_fp32"]
+
+
+def test_resume_skips_finished_stages_and_rewrites_the_same_report(tiny_study):
+    out, paths = tiny_study
+    before = json.loads(paths["json"].read_text())["table1"]
+    reproduce(TINY_STUDY, out, resume=True)
+    after = json.loads(paths["json"].read_text())["table1"]
+    assert after == before
+
+
+def test_existing_output_folder_is_refused_without_resume(tiny_study):
+    out, _ = tiny_study
+    with pytest.raises(CtDenoiseError, match="--resume"):
+        reproduce(TINY_STUDY, out)
