@@ -59,6 +59,7 @@ def test_corrupt_and_truncated_files(tmp_path: Path) -> None:
             load_model_file(bad)
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_pickled_objects_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "pickled.pt"
     torch.save({"format": "ctdenoise-model", "evil": NotAModel()}, path)

@@ -42,3 +42,10 @@ def test_small_regions_are_skipped_and_a_label_can_be_chosen():
         split_nodules(mask_of(labels), label=2)
     with pytest.raises(CtDenoiseError, match="at least 100 voxels"):
         split_nodules(mask_of(labels), min_voxels=100)
+
+
+def test_a_line_of_voxels_is_not_a_nodule():
+    labels = np.zeros((8, 8, 8))
+    labels[1, 1, 0:6] = 1  # six voxels in a row: pyradiomics cannot build texture matrices from it
+    labels[4:7, 4:7, 4:7] = 2
+    assert [r.label for r in split_nodules(mask_of(labels), min_voxels=2)] == [2]

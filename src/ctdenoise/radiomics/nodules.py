@@ -79,7 +79,9 @@ def split_nodules(
     else:
         components, count = ndimage.label(labels > 0, structure=np.ones((3, 3, 3), dtype=bool))
         regions = [NoduleRoi(index, components == index) for index in range(1, count + 1)]
-    kept = [region for region in regions if region.voxel_count >= min_voxels and region.extended_axes >= 2]
+    # A line of voxels has no texture matrix pyradiomics can build; a label the user named is kept as asked.
+    min_axes = 0 if label is not None else 2
+    kept = [region for region in regions if region.voxel_count >= min_voxels and region.extended_axes >= min_axes]
     if not kept:
         raise CtDenoiseError(f"{_name(mask)}: no nodule region of at least {min_voxels} voxels in the mask")
     return kept
