@@ -3,6 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo-output
+# The demo's LPIPS weights come from the shared data folder when it is there (no downloads at run time).
+SHARED_DIR ?= $(if $(CTDENOISE_SHARED),$(CTDENOISE_SHARED),../shared)
+LPIPS_DIR := $(wildcard $(abspath $(SHARED_DIR))/weights/lpips)
+ifneq ($(LPIPS_DIR),)
+export CTDENOISE_LPIPS_WEIGHTS ?= $(LPIPS_DIR)
+endif
 
 .PHONY: install demo test lint clean
 

@@ -42,4 +42,5 @@ def test_gops_follow_the_models_mac_count(report):
 
 def test_matmul_peaks_are_positive():
     peaks = measure_matmul_peaks(size=256, repetitions=2)
-    assert peaks["fp32_gops"] > 0 and (peaks["int8_gops"] > 0 or np.isnan(peaks["int8_gops"]))
+    assert peaks["fp32_gops"] > 0 and peaks["bf16_gops"] > 0
+    assert peaks["int8_gops"] > 0 or np.isnan(peaks["int8_gops"])

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from tqdm import tqdm
 
 from ctdenoise.errors import CtDenoiseError
@@ -33,22 +32,14 @@ class SourceSubject:
 
 
 def split_subjects(subject_ids: list[str], proportions: dict[str, float], seed: int) -> dict[str, str]:
-    """Assign whole subjects (never patches of one subject) to train/val/test in the given proportions.
+    """Assign whole subjects (never patches of one subject) to train/val/test in the given proportions, with the
+    same rule training uses for a manifest without a split column (``ctdenoise.training.data.assign_splits``)."""
+    from ctdenoise.training.data import PairRecord, assign_splits
 
-    Every split gets at least one subject when there are three or more; the order is shuffled by ``seed``.
-    """
     if len(subject_ids) < 3:
         raise CtDenoiseError(f"a study needs at least 3 subjects for train/val/test, got {len(subject_ids)}")
-    total = sum(proportions.values())
-    n = len(subject_ids)
-    n_val = max(1, round(n * proportions["val"] / total))
-    n_test = max(1, round(n * proportions["test"] / total))
-    n_train = n - n_val - n_test
-    if n_train < 1:
-        raise CtDenoiseError(f"{n} subjects are too few for the split {proportions}")
-    order = np.random.default_rng(seed).permutation(n)
-    names = ["train"] * n_train + ["val"] * n_val + ["test"] * n_test
-    return {subject_ids[index]: names[rank] for rank, index in enumerate(order)}
+    records = [PairRecord(subject_id, Path(), Path()) for subject_id in subject_ids]
+    return assign_splits(records, seed, (proportions["train"], proportions["val"], proportions["test"]))
 
 
 def _phantom_subjects(manifest_path: Path) -> list[SourceSubject]:
