@@ -2,6 +2,7 @@
 INT8 quantization, inference, metrics, radiomics, benchmark) and the report carries the computed numbers."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,14 @@ TINY_STUDY = Path(__file__).with_name("tiny-study.yaml")
 
 @pytest.fixture(scope="module")
 def tiny_study(tmp_path_factory, shared_dir):
-    out = tmp_path_factory.mktemp("study")
-    paths = reproduce(TINY_STUDY, out, lpips_weights=shared_dir / "weights" / "lpips")
-    return out, paths
+    workspace = tmp_path_factory.mktemp("workspace")
+    previous = Path.cwd()
+    os.chdir(workspace)  # a relative --out, as users type it: every stage must still find the others' files
+    try:
+        paths = reproduce(TINY_STUDY.resolve(), Path("study"), lpips_weights=shared_dir / "weights" / "lpips")
+    finally:
+        os.chdir(previous)
+    return workspace / "study", paths
 
 
 def test_report_files_are_written_with_every_table1_row(tiny_study):

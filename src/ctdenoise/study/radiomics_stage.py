@@ -12,13 +12,18 @@ from ctdenoise.io import read_volume
 from ctdenoise.study.methods import FULL_DOSE, LOW_DOSE
 
 
+def _absolute(path: str | Path) -> str:
+    """Case lists resolve relative paths against their own folder, so write absolute ones."""
+    return str(Path(path).resolve())
+
+
 def write_case_list(outputs_by_method: dict[str, dict[str, str]], test_rows: list[dict[str, Any]], path: Path) -> Path:
     """A ``compare-radiomics`` case list: per test subject its nodule mask and one image per method."""
     cases = []
     for row in test_rows:
-        images = {method: outputs[row["subject_id"]] for method, outputs in outputs_by_method.items()}
-        images[FULL_DOSE] = str(row["full_dose"])
-        cases.append({"case": row["subject_id"], "mask": str(row["nodule_mask"]), "images": images})
+        images = {method: _absolute(outputs[row["subject_id"]]) for method, outputs in outputs_by_method.items()}
+        images[FULL_DOSE] = _absolute(row["full_dose"])
+        cases.append({"case": row["subject_id"], "mask": _absolute(row["nodule_mask"]), "images": images})
     path.write_text(json.dumps({"cases": cases}, indent=2))
     return path
 

@@ -174,7 +174,7 @@ def reproduce(
         {'markdown': PosixPath('demo-output/report.md'), 'html': ...}
     """
     console = console or Console()
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()  # stage records hold absolute paths, valid from any working directory
     config = load_study_config(preset)
     config["preset"] = str(preset)
     config_path = out_dir / "config.yaml"

@@ -140,6 +140,12 @@ def difference_notes(config: dict[str, Any], table1: list[dict[str, Any]], recor
         f"Inference speed-ups come from `ctdenoise benchmark --shape {','.join(map(str, bench['shape_zyx']))} "
         f"--preset {bench['preset']}` run inside this study (paper-scale networks on the same input), "
         "so they are the numbers that command prints; the time column is our trained networks per test volume.",
+        "STResNet's spatial→temporal ReLU: "
+        + (
+            "kept, as in the authors' code."
+            if model.get("temporal_relu", True)
+            else "left out in this preset (see its YAML: at F=16 it cost STResNet 1 dB in a 1200-step run)."
+        ),
         "LPIPS is averaged over axial slices (the seed's view count for LPIPS is not stated).",
     ]
     return notes
@@ -150,6 +156,11 @@ def _model_size(model: dict[str, Any]) -> str:
 
     size = preset_config(model.get("preset", "quick")).as_dict() | {k: v for k, v in model.items() if k != "preset"}
     return f"F={size['features']}, N={size['blocks']}"
+
+
+def _relative(path: str, out_dir: Path) -> str:
+    """A path inside the study folder, relative to it (the report links figures this way)."""
+    return str(Path(path).resolve().relative_to(Path(out_dir).resolve()))
 
 
 def assemble_results(config: dict[str, Any], records: dict[str, Any], out_dir: Path) -> dict[str, Any]:
@@ -194,9 +205,9 @@ def assemble_results(config: dict[str, Any], records: dict[str, Any], out_dir: P
             if name.startswith("quantize-")
         },
         "figures": {
-            "figure1": str(Path(radiomics["figure1"]).relative_to(out_dir)),
-            "figure2": str(Path(radiomics["figure2"]).relative_to(out_dir)),
-            "training": str(Path(records["training-curves"]["result"]["figure"]).relative_to(out_dir)),
+            "figure1": _relative(radiomics["figure1"], out_dir),
+            "figure2": _relative(radiomics["figure2"], out_dir),
+            "training": _relative(records["training-curves"]["result"]["figure"], out_dir),
         },
         "config": config,
         "stage_seconds": {name: record.get("seconds") for name, record in records.items()},
