@@ -76,6 +76,12 @@ def quantize(
     seed: int = typer.Option(0, "--seed", help="Seed of the patch sampling."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress."),
+    max_drop: float | None = typer.Option(
+        None,
+        "--max-drop",
+        help="Accuracy control: keep the most sensitive layers in float until INT8 loses at most this PSNR (dB) "
+        "against full dose (needs a pairs CSV). Default: plain INT8, fastest.",
+    ),
 ) -> None:
     """Post-training INT8 quantization (NNCF, OpenVINO) with an INT8-vs-FP32 accuracy gate."""
     import warnings
@@ -99,6 +105,7 @@ def quantize(
             seed=seed,
             overwrite=overwrite,
             progress=progress,
+            max_drop_db=max_drop,
         )
     typer.echo(f"wrote {result.model_dir} (INT8, calibrated on {result.n_calibration_patches} patches)")
     for key, value in result.accuracy.items():

@@ -86,6 +86,9 @@ def build_stages(
                 work / "int8",
                 reference_volumes=[read_volume(row["full_dose"]) for row in train_rows],
                 n_patches=config["quantize"]["n_patches"],
+                patch_zyx=tuple(config["quantize"].get("patch_zyx", (8, 64, 64))),
+                n_eval_patches=config["quantize"].get("n_eval_patches", 16),
+                max_drop_db=config["quantize"].get("max_drop_db"),
                 seed=config["seed"],
                 overwrite=True,
             )
