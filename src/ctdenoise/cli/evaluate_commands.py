@@ -46,14 +46,14 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
 ) -> None:
     """PSNR and SSIM (axial, coronal, sagittal, mean, 3D) and LPIPS of a denoised CT against its reference."""
-    from ctdenoise.io import read_volume
-    from ctdenoise.metrics.evaluate import check_same_grid, image_quality, load_mask
+    from ctdenoise.io import read_mask, read_volume
+    from ctdenoise.metrics.evaluate import check_same_grid, image_quality
     from ctdenoise.metrics.window import parse_window_hu
 
     window_hu = parse_window_hu(window)
     pred_volume, target_volume = read_volume(pred), read_volume(target)
     check_same_grid(pred_volume, target_volume, str(pred), str(target))
-    mask_volume = None if mask is None else load_mask(mask, target_volume, roi)
+    mask_volume = None if mask is None else read_mask(mask, reference=target_volume, roi=roi)
     if mask_volume is not None:
         check_same_grid(mask_volume, target_volume, str(mask), str(target))
     lpips_metric = None

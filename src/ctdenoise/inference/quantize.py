@@ -148,13 +148,18 @@ def output_residual_add_name(ov_model: Any) -> str | None:
     return None
 
 
+def patch_output_hu(predict: Any, patch: CalibrationPatch, normalization: Any) -> np.ndarray:
+    """A predictor's output for one calibration patch, in HU (float32, ``(z, y, x)``)."""
+    return np.asarray(normalization.to_hu(predict(patch.network_input)[0, 0]), dtype=np.float32)
+
+
 def window_psnr_of_patches(predict: Any, patches: Sequence[CalibrationPatch], normalization: Any) -> float:
     """Mean PSNR (HU window −1000..500) of a predictor's outputs against the patches' full-dose references."""
     from ctdenoise.metrics import image_quality
 
     values = []
     for patch in patches:
-        output_hu = np.asarray(normalization.to_hu(predict(patch.network_input)[0, 0]), dtype=np.float32)
+        output_hu = patch_output_hu(predict, patch, normalization)
         values.append(image_quality(Volume(output_hu), Volume(patch.reference_hu), window_hu=WINDOW_HU)["psnr"])
     return float(np.mean(values))
 
@@ -266,8 +271,7 @@ def int8_accuracy(
     from ctdenoise.metrics import image_quality
 
     def stacked(predict: Any) -> Volume:
-        outputs = [normalization.to_hu(predict(patch.network_input)[0, 0]) for patch in patches]
-        return Volume(np.concatenate([np.asarray(o, dtype=np.float32) for o in outputs], axis=0))
+        return Volume(np.concatenate([patch_output_hu(predict, patch, normalization) for patch in patches], axis=0))
 
     fp32_volume, int8_volume = stacked(fp32_predict), stacked(int8_predict)
     agreement = image_quality(int8_volume, fp32_volume, window_hu=WINDOW_HU)

@@ -137,14 +137,6 @@ def _as_volume(item: Volume | Path | str) -> Volume:
     return read_volume(item)
 
 
-def load_mask(path: Path | str, reference: Volume, roi: str | None = None) -> Volume:
-    """Read a mask for ``reference``: a label image, or an RTSTRUCT ``.dcm`` whose ``roi`` is filled on its grid."""
-    import ctdenoise.io
-
-    read_mask = getattr(ctdenoise.io, "read_mask", None)  # io's label/RTSTRUCT reader; a plain image read otherwise
-    return read_mask(path, reference=reference, roi=roi) if read_mask else ctdenoise.io.read_volume(path)
-
-
 def summarize_cases(cases: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     """Mean ± sample standard deviation (ddof = 1) over cases of every numeric metric.
 
@@ -187,6 +179,8 @@ def evaluate_cases(
     """
     from tqdm import tqdm
 
+    from ctdenoise.io import read_mask
+
     lpips = None
     if lpips_net is not None:
         from ctdenoise.metrics.lpips import LPIPS
@@ -195,7 +189,9 @@ def evaluate_cases(
     cases = []
     for pair in tqdm(list(pairs), desc="cases", unit="case", disable=not progress):
         pred, target = _as_volume(pair.pred), _as_volume(pair.target)
-        mask = pair.mask if pair.mask is None or isinstance(pair.mask, Volume) else load_mask(pair.mask, target)
+        mask = (
+            pair.mask if pair.mask is None or isinstance(pair.mask, Volume) else read_mask(pair.mask, reference=target)
+        )
         metrics = image_quality(pred, target, window_hu, mask, border_crop_px)
         if lpips is not None:
             metrics["lpips"] = lpips.volume_distance(pred, target, window_hu)

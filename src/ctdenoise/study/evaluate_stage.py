@@ -10,7 +10,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ctdenoise.io import read_volume, write_volume
-from ctdenoise.study.methods import LOW_DOSE, Method
+from ctdenoise.study.methods import Method
 
 
 def denoise_test_split(
@@ -89,6 +89,3 @@ def _lpips_or_none(net: str, weights_dir: Path | None) -> Any:
     except CtDenoiseError as error:
         print(f"LPIPS skipped: {error}")
         return None
-
-
-__all__ = ["LOW_DOSE", "denoise_test_split", "low_dose_on_full_grid", "score_outputs"]

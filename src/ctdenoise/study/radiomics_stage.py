@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ctdenoise.io import read_volume
-from ctdenoise.study.methods import FULL_DOSE, LOW_DOSE
+from ctdenoise.study.methods import FULL_DOSE
 
 
 def _absolute(path: str | Path) -> str:
@@ -77,15 +77,10 @@ def run_radiomics(
         min_voxels=radiomics_config.get("min_voxels", 10),
         overwrite=True,
     )
-    figure1 = nodule_panel(
-        {k: v for k, v in outputs_by_method.items()}, test_rows, work_dir / "figure1_nodule_panel.png"
-    )
+    figure1 = nodule_panel(outputs_by_method, test_rows, work_dir / "figure1_nodule_panel.png")
     return {
         "summary": summary,
         "figure1": str(figure1),
         "figure2": str(work_dir / "radiomics_heatmap.png"),
         "tests_csv": str(work_dir / "radiomics_tests.csv"),
     }
-
-
-__all__ = ["LOW_DOSE", "run_radiomics"]

@@ -4,12 +4,11 @@ checks against the study's acceptance criteria, and the notes on where we differ
 from __future__ import annotations
 
 import csv
-import math
 import statistics
 from pathlib import Path
 from typing import Any
 
-from ctdenoise.study.methods import BASELINE, LOW_DOSE, study_methods
+from ctdenoise.study.methods import LOW_DOSE, study_methods
 
 # Largest PSNR shortfall of STResNet against SRResNet that still counts as "as accurate": 0.5 dB. Retraining the
 # *same* architecture with only the training precision changed moves test PSNR by about that much — 1.08 dB
@@ -123,7 +122,7 @@ def _check(text: str, passed: bool) -> str:
     return f"{'PASS' if passed else 'FAIL'}: {text}"
 
 
-def difference_notes(config: dict[str, Any], table1: list[dict[str, Any]], records: dict[str, Any]) -> list[str]:
+def difference_notes(config: dict[str, Any], records: dict[str, Any]) -> list[str]:
     """Why our numbers differ from the seed's, stated with this run's settings."""
     training = config["training"]
     trained = records["train-srresnet-fp32"]["result"]
@@ -201,7 +200,7 @@ def assemble_results(config: dict[str, Any], records: dict[str, Any], out_dir: P
         "table1": table1,
         "reference_rows": references,
         "checks": acceptance_checks(table1, references),
-        "differences": difference_notes(config, table1, records),
+        "differences": difference_notes(config, records),
         "benchmark": {
             **records["benchmark"]["result"],
             "description": f"Preset {bench['preset']}, input {'×'.join(map(str, bench['shape_zyx']))}; "
@@ -221,8 +220,4 @@ def assemble_results(config: dict[str, Any], records: dict[str, Any], out_dir: P
         },
         "config": config,
         "stage_seconds": {name: record.get("seconds") for name, record in records.items()},
-        "psnr_is_finite": all(math.isfinite(row["psnr_mean"] or math.nan) for row in table1),
     }
-
-
-__all__ = ["BASELINE", "assemble_results"]
