@@ -106,48 +106,83 @@ RADIOMICS_COLUMNS = [
 ]
 
 
-def build_markdown(results: dict[str, Any]) -> str:
-    """The whole report as Markdown; figures are referenced by relative path."""
+def report_blocks(results: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The report's content once, as (kind, content) blocks that ``build_markdown`` and ``build_html`` lay out.
+
+    Kinds: ``title``, ``heading``, ``text``, ``table`` (rows, columns), ``list`` (items), ``figure`` (path relative
+    to the study folder, caption) and ``code`` (text).
+    """
     table1 = [format_table1_row(row) for row in results["table1"]]
     extra = [format_table1_row(row) for row in results.get("reference_rows", [])]
-    parts = [
-        "# ctdenoise — reproduction of Wei & Hsu (MIDL 2021)",
-        f"Preset **{results['preset']}**, data: {results['data_description']}. "
-        f"Test split: {results['n_test_subjects']} subjects, {results['n_test_nodules']} nodules. "
-        f"Run finished {results['finished']}; total {results['total_minutes']:.1f} min.",
-        "## Table 1 — image quality and speed (this run)",
-        "PSNR/SSIM/LPIPS: mean ± std over test subjects against the full-dose 1 mm reference "
-        f"(HU window {results['window_hu']}, per-slice in three views). Inference: "
-        f"{results['inference_description']} Training: seconds per iteration on this CPU "
-        f"({results['training_description']}). Speed-ups are against SRResNet FP32 in this run.",
-        markdown_table(table1, TABLE1_COLUMNS),
-        "Reference rows (not networks):",
-        markdown_table(extra, TABLE1_COLUMNS[:5]),
-        "## Checks",
-        "\n".join(f"- {check}" for check in results.get("checks", [])),
-        "## The seed's Table 1 (published)",
-        markdown_table(SEED_TABLE1, TABLE1_COLUMNS),
-        "## Where ours differs from the seed's, and why",
-        "\n".join(f"- {note}" for note in results.get("differences", [])),
-        "## Inference speed benchmark (`ctdenoise benchmark`, same run)",
-        results["benchmark"].get("description", ""),
-        markdown_table(_benchmark_rows(results["benchmark"]), BENCHMARK_COLUMNS),
-        "## Figure 1 — a nodule ROI (lung window W1500/L−600)",
-        f"![Figure 1]({results['figures']['figure1']})",
-        "## Figure 2 — radiomic features against the SRResNet FP32 baseline",
-        f"Paired t-test per feature over {results['n_test_nodules']} test nodules; red = significant "
-        f"(p < 0.05), green = not. Seed: {SEED_CONSISTENT_FEATURES}.",
-        f"![Figure 2]({results['figures']['figure2']})",
-        markdown_table(results["radiomics_summary"], RADIOMICS_COLUMNS),
-        "## Training curves",
-        f"![Training]({results['figures']['training']})",
-        "## Machine and versions",
-        "```\n" + yaml.safe_dump({"machine": results["machine"], "versions": results["versions"]}) + "```",
-        "## Resolved configuration",
-        "```yaml\n" + yaml.safe_dump(results["config"], sort_keys=False) + "```",
-        f"Seed: {SEED_CITATION}",
-        "All numbers above are in `results.json`, `table1.csv`, `radiomics_tests.csv` and `benchmark.json`.",
+    figures = results["figures"]
+    machine = yaml.safe_dump({"machine": results["machine"], "versions": results["versions"]})
+    return [
+        ("title", "ctdenoise — reproduction of Wei & Hsu (MIDL 2021)"),
+        (
+            "text",
+            f"Preset {results['preset']}, data: {results['data_description']}. "
+            f"Test split: {results['n_test_subjects']} subjects, {results['n_test_nodules']} nodules. "
+            f"Run finished {results['finished']}; total {results['total_minutes']:.1f} min.",
+        ),
+        ("heading", "Table 1 — image quality and speed (this run)"),
+        (
+            "text",
+            "PSNR/SSIM/LPIPS: mean ± std over test subjects against the full-dose 1 mm reference "
+            f"(HU window {results['window_hu']}, per-slice in three views). Inference: "
+            f"{results['inference_description']} Training: seconds per iteration on this CPU "
+            f"({results['training_description']}). Speed-ups are against SRResNet FP32 in this run.",
+        ),
+        ("table", (table1, TABLE1_COLUMNS)),
+        ("text", "Reference rows (not networks):"),
+        ("table", (extra, TABLE1_COLUMNS[:5])),
+        ("heading", "Checks"),
+        ("list", results.get("checks", [])),
+        ("heading", "The seed's Table 1 (published)"),
+        ("table", (SEED_TABLE1, TABLE1_COLUMNS)),
+        ("heading", "Where ours differs from the seed's, and why"),
+        ("list", results.get("differences", [])),
+        ("heading", "Inference speed benchmark (ctdenoise benchmark, same run)"),
+        ("text", results["benchmark"].get("description", "")),
+        ("table", (_benchmark_rows(results["benchmark"]), BENCHMARK_COLUMNS)),
+        ("heading", "Figure 1 — a nodule ROI (lung window W1500/L−600)"),
+        ("figure", (figures["figure1"], "Figure 1")),
+        ("heading", "Figure 2 — radiomic features against the SRResNet FP32 baseline"),
+        (
+            "text",
+            f"Paired t-test per feature over {results['n_test_nodules']} test nodules; red = significant "
+            f"(p < 0.05), green = not. Seed: {SEED_CONSISTENT_FEATURES}.",
+        ),
+        ("figure", (figures["figure2"], "Figure 2")),
+        ("table", (results["radiomics_summary"], RADIOMICS_COLUMNS)),
+        ("heading", "Training curves"),
+        ("figure", (figures["training"], "Training curves")),
+        ("heading", "Machine and versions"),
+        ("code", machine),
+        ("heading", "Resolved configuration"),
+        ("code", yaml.safe_dump(results["config"], sort_keys=False)),
+        ("text", f"Seed: {SEED_CITATION}"),
+        ("text", "All numbers above are in results.json, table1.csv, radiomics/radiomics_tests.csv and stages/."),
     ]
+
+
+def build_markdown(results: dict[str, Any]) -> str:
+    """The whole report as Markdown; figures are referenced by relative path."""
+    parts = []
+    for kind, content in report_blocks(results):
+        if kind == "title":
+            parts.append(f"# {content}")
+        elif kind == "heading":
+            parts.append(f"## {content}")
+        elif kind == "text":
+            parts.append(content)
+        elif kind == "table":
+            parts.append(markdown_table(*content))
+        elif kind == "list":
+            parts.append("\n".join(f"- {item}" for item in content))
+        elif kind == "figure":
+            parts.append(f"![{content[1]}]({content[0]})")
+        elif kind == "code":
+            parts.append(f"```\n{content}```")
     return "\n\n".join(parts) + "\n"
 
 
@@ -177,46 +212,26 @@ pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:0.8em}
 
 def build_html(results: dict[str, Any], out_dir: Path) -> str:
     """The report as one HTML file with its figures embedded, so it opens offline and travels alone."""
-    table1 = [format_table1_row(row) for row in results["table1"]]
-    extra = [format_table1_row(row) for row in results.get("reference_rows", [])]
     esc = html.escape
-    figures = results["figures"]
-    sections = [
-        "<h1>ctdenoise — reproduction of Wei &amp; Hsu (MIDL 2021)</h1>",
-        f"<p>Preset <b>{esc(results['preset'])}</b>, data: {esc(results['data_description'])}. Test split: "
-        f"{results['n_test_subjects']} subjects, {results['n_test_nodules']} nodules. Finished "
-        f"{esc(results['finished'])}; total {results['total_minutes']:.1f} min.</p>",
-        "<h2>Table 1 — image quality and speed (this run)</h2>",
-        f"<p>Inference: {esc(results['inference_description'])} Training: {esc(results['training_description'])}.</p>",
-        _html_table(table1, TABLE1_COLUMNS),
-        "<p>Reference rows (not networks):</p>",
-        _html_table(extra, TABLE1_COLUMNS[:5]),
-        "<h2>Checks</h2>",
-        "<ul>" + "".join(f"<li>{esc(check)}</li>" for check in results.get("checks", [])) + "</ul>",
-        "<h2>The seed's Table 1 (published)</h2>",
-        _html_table(SEED_TABLE1, TABLE1_COLUMNS),
-        "<h2>Where ours differs from the seed's, and why</h2>",
-        "<ul>" + "".join(f"<li>{esc(note)}</li>" for note in results.get("differences", [])) + "</ul>",
-        "<h2>Inference speed benchmark</h2>",
-        f"<p>{esc(results['benchmark'].get('description', ''))}</p>",
-        _html_table(_benchmark_rows(results["benchmark"]), BENCHMARK_COLUMNS),
-        "<h2>Figure 1 — a nodule ROI (lung window)</h2>",
-        _html_image(out_dir / figures["figure1"], "Figure 1"),
-        "<h2>Figure 2 — radiomic features against the SRResNet FP32 baseline</h2>",
-        f"<p>Seed: {esc(SEED_CONSISTENT_FEATURES)}.</p>",
-        _html_image(out_dir / figures["figure2"], "Figure 2"),
-        _html_table(results["radiomics_summary"], RADIOMICS_COLUMNS),
-        "<h2>Training curves</h2>",
-        _html_image(out_dir / figures["training"], "Training curves"),
-        "<h2>Machine and versions</h2>",
-        f"<pre>{esc(yaml.safe_dump({'machine': results['machine'], 'versions': results['versions']}))}</pre>",
-        "<h2>Resolved configuration</h2>",
-        f"<pre>{esc(yaml.safe_dump(results['config'], sort_keys=False))}</pre>",
-        f"<p>Seed: {esc(SEED_CITATION)}</p>",
-    ]
+    parts = []
+    for kind, content in report_blocks(results):
+        if kind == "title":
+            parts.append(f"<h1>{esc(content)}</h1>")
+        elif kind == "heading":
+            parts.append(f"<h2>{esc(content)}</h2>")
+        elif kind == "text":
+            parts.append(f"<p>{esc(content)}</p>")
+        elif kind == "table":
+            parts.append(_html_table(*content))
+        elif kind == "list":
+            parts.append("<ul>" + "".join(f"<li>{esc(item)}</li>" for item in content) + "</ul>")
+        elif kind == "figure":
+            parts.append(_html_image(out_dir / content[0], content[1]))
+        elif kind == "code":
+            parts.append(f"<pre>{esc(content)}</pre>")
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>ctdenoise report</title>'
-        f"<style>{HTML_STYLE}</style></head><body>{''.join(sections)}</body></html>\n"
+        f"<style>{HTML_STYLE}</style></head><body>{''.join(parts)}</body></html>\n"
     )
 
 
