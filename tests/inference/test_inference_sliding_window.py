@@ -4,7 +4,7 @@ import torch
 from inference_helpers import TINY_Z2, randomised_model
 
 from ctdenoise.inference.runtimes import TorchPredictor
-from ctdenoise.inference.sliding_window import blend_profile, sliding_window_denoise, tile_starts
+from ctdenoise.inference.sliding_window import blend_profile, default_tile_zyx, sliding_window_denoise, tile_starts
 
 
 @pytest.mark.parametrize(
@@ -74,3 +74,12 @@ def test_multi_tile_real_network_stays_close_to_one_shot():
 def test_a_network_returning_the_wrong_shape_is_reported():
     with pytest.raises(ValueError, match="expected"):
         sliding_window_denoise(np.zeros((4, 8, 8), np.float32), lambda tile: tile, z_scale=2, progress=False)
+
+
+def test_default_tiles_repeat_less_work_for_int8_on_a_150_slice_scan():
+    def repeated_fraction(tile_zyx) -> float:
+        tile, starts = tile_starts(150, tile_zyx[0], 4)
+        return tile * len(starts) / 150 - 1
+
+    assert repeated_fraction(default_tile_zyx("int8")) < 0.07  # 3 tiles of 53 slices
+    assert repeated_fraction(default_tile_zyx("fp32")) > 0.15  # 6 tiles of 29: the memory-bound choice

@@ -120,3 +120,16 @@ def test_eager_int8_quantization_sees_every_conv_relu_and_add(arch: str) -> None
     with torch.no_grad():
         error = (quantized(batch) - reference).abs().max().item()
     assert error < 0.1 * reference.abs().max().item()
+
+
+@pytest.mark.parametrize("config", [c for c in CONFIGS if c.z_scale == 2], ids=str)
+def test_inference_form_macs_match_the_analytic_formula(config: ModelConfig) -> None:
+    """Phase form: upsampling and tail on the input grid for both phases (zero taps counted)."""
+    f, factorised = config.features, config.arch == "stresnet"
+    unit = conv_unit_macs(f, f, factorised)
+    taps = 3 if factorised else 27  # z-taps × in-plane taps of the folded (temporal or full) convs
+    head_and_body = config.head_kernel**3 * f + (2 * config.blocks + 1) * unit
+    upsample = (9 * f * f if factorised else 0) + 2 * taps * f * f  # spatial once, then even and odd phase
+    tail = 2 * (9 * f * f if factorised else 0) + 2 * taps * f * 4  # per phase: spatial, then the C→4 fold
+    expected = (head_and_body + upsample + tail) / 2
+    assert macs_per_output_voxel(config, inference=True) == pytest.approx(expected)

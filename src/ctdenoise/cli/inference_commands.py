@@ -31,7 +31,9 @@ def denoise(
         None, "--precision", help="fp32 | bf16 | int8 (default: int8 if the model has it)."
     ),
     runtime: str | None = typer.Option(None, "--runtime", help="torch | openvino | onnxruntime (default: openvino)."),
-    tile: str | None = typer.Option(None, "--tile", help="Largest tile z,y,x in input voxels (default 32,264,264)."),
+    tile: str | None = typer.Option(
+        None, "--tile", help="Largest tile z,y,x in input voxels (default 64,264,264 for INT8, else 32,264,264)."
+    ),
     overlap: str | None = typer.Option(None, "--overlap", help="Least tile overlap z,y,x (default 4,16,16)."),
     threads: int | None = typer.Option(None, "--threads", help="CPU threads (default: all)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),

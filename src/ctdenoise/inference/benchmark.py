@@ -188,7 +188,12 @@ def run_benchmark(
             if any(precision == "int8" for _, precision in combinations):
                 _add_int8_files(model, Path(scratch), calibration_patches)
             operations = (
-                2.0 * macs_per_output_voxel(config) * shape_zyx[0] * config.z_scale * shape_zyx[1] * shape_zyx[2]
+                2.0
+                * macs_per_output_voxel(config, inference=True)
+                * shape_zyx[0]
+                * config.z_scale
+                * shape_zyx[1]
+                * shape_zyx[2]
             )
             for runtime, precision in combinations:
                 bar.set_postfix_str(f"{arch} {runtime} {precision}")

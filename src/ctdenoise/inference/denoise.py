@@ -16,7 +16,7 @@ import numpy as np
 
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.inference.loading import InferenceModel, load_inference_model, make_predictor
-from ctdenoise.inference.sliding_window import sliding_window_denoise
+from ctdenoise.inference.sliding_window import default_tile_zyx, sliding_window_denoise
 from ctdenoise.volume import Volume
 
 
@@ -65,7 +65,8 @@ def denoise_volume(
         precision: ``"fp32"``, ``"bf16"`` or ``"int8"`` (INT8 needs a quantized model folder).
         runtime: ``"torch"``, ``"openvino"`` or ``"onnxruntime"``.
         progress: show a progress bar over tiles.
-        tile_zyx, overlap_zyx: sliding window in input voxels (default: the model's, else 32×264×264 / 4×16×16).
+        tile_zyx, overlap_zyx: sliding window in input voxels (default: the model's, else ``default_tile_zyx``:
+            64×264×264 for INT8, 32×264×264 otherwise; overlap 4×16×16).
         num_threads: CPU threads for OpenVINO / ONNX Runtime (None: all).
 
     Returns:
@@ -85,7 +86,7 @@ def denoise_volume(
     network_output = sliding_window_denoise(
         network_input,
         predictor,
-        tile_zyx=tile_zyx or inference_model.tile_zyx,
+        tile_zyx=tile_zyx or inference_model.tile_zyx or default_tile_zyx(precision),
         overlap_zyx=overlap_zyx or inference_model.overlap_zyx,
         z_scale=inference_model.z_scale,
         progress=progress,

@@ -21,7 +21,7 @@ from ctdenoise.inference.runtimes import (
     OpenVINOPredictor,
     TorchPredictor,
 )
-from ctdenoise.inference.sliding_window import DEFAULT_OVERLAP_ZYX, DEFAULT_TILE_ZYX
+from ctdenoise.inference.sliding_window import DEFAULT_OVERLAP_ZYX
 
 
 @dataclass
@@ -35,7 +35,7 @@ class InferenceModel:
         description: JSON-able description (architecture, config, normalisation, provenance) to pass on.
         module: PyTorch network (float32, eval) when the source was a checkpoint.
         files: deployed files by kind (``openvino_fp32``, ``openvino_int8``, ``onnx_fp32``, ``onnx_int8``).
-        tile_zyx, overlap_zyx: the sliding window to use.
+        tile_zyx, overlap_zyx: the sliding window to use (tile None: ``default_tile_zyx`` of the precision).
         source: the path it was loaded from, if any.
     """
 
@@ -45,7 +45,7 @@ class InferenceModel:
     description: dict
     module: Any = None
     files: dict[str, Path] = field(default_factory=dict)
-    tile_zyx: tuple[int, int, int] = DEFAULT_TILE_ZYX
+    tile_zyx: tuple[int, int, int] | None = None
     overlap_zyx: tuple[int, int, int] = DEFAULT_OVERLAP_ZYX
     source: Path | None = None
     _openvino_model: Any = field(default=None, repr=False)
@@ -119,14 +119,16 @@ def _is_jsonable(value: Any) -> bool:
 
 
 def from_loaded_model(loaded: Any, source: Path | None = None) -> InferenceModel:
-    """Wrap a ``ctdenoise.models.LoadedModel`` (float32 PyTorch network)."""
+    """Wrap a ``ctdenoise.models.LoadedModel`` (float32 PyTorch network) in its inference form (``phase_form``)."""
+    from ctdenoise.models.phase_form import inference_form
+
     description = describe_loaded(loaded)
     return InferenceModel(
         name=str(description["arch"]),
         normalization=loaded.normalization,
         z_scale=description["z_scale"],
         description=description,
-        module=loaded.model.eval().float(),
+        module=inference_form(loaded.model.eval().float()),
         source=source,
     )
 
@@ -182,7 +184,7 @@ def load_inference_model(model: Any) -> InferenceModel:
             z_scale=int(description["z_scale"]),
             description=description,
             files=dict(folder.files),
-            tile_zyx=tuple(description.get("tile_zyx", DEFAULT_TILE_ZYX)),
+            tile_zyx=tuple(description["tile_zyx"]) if description.get("tile_zyx") else None,
             overlap_zyx=tuple(description.get("overlap_zyx", DEFAULT_OVERLAP_ZYX)),
             source=path,
         )

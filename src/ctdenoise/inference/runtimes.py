@@ -25,7 +25,7 @@ PRECISIONS = ("fp32", "bf16", "int8")
 
 
 class TorchPredictor:
-    """PyTorch eager inference, FP32 or BF16 autocast, channels-last 3D layout.
+    """PyTorch eager inference, FP32 or BF16 autocast, channels-last 3D layout, tuned by ``torch_speed``.
 
     Args:
         module: the network (put into eval mode here).
@@ -39,8 +39,11 @@ class TorchPredictor:
             raise CtDenoiseError(
                 f"the torch runtime runs fp32 or bf16, not {precision}; use --runtime openvino for INT8"
             )
+        from ctdenoise.inference.torch_speed import keep_freed_memory, with_fast_temporal_convs
+
+        keep_freed_memory()
         self.precision = precision
-        self.module = module.eval().to(memory_format=torch.channels_last_3d)
+        self.module = with_fast_temporal_convs(module.eval()).to(memory_format=torch.channels_last_3d)
 
     def __call__(self, tile: np.ndarray) -> np.ndarray:
         import torch

@@ -23,8 +23,19 @@ import numpy as np
 TilePredictor = Callable[[np.ndarray], np.ndarray]
 """A function from a normalised tile ``(1, 1, z, y, x)`` float32 to its output ``(1, 1, z * z_scale, y, x)``."""
 
-DEFAULT_TILE_ZYX = (32, 264, 264)  # a 512² slice in 2×2 tiles of 264 (3 % overlap work); ~1.7 GB peak RSS at F=64
+DEFAULT_TILE_ZYX = (32, 264, 264)  # a 512² slice in 2×2 tiles of 264 (3 % overlap work in y and x)
+INT8_TILE_ZYX = (64, 264, 264)  # INT8 activations are 1 byte: 150×512² at F=64 peaks at ~3 GB RSS in OpenVINO
 DEFAULT_OVERLAP_ZYX = (4, 16, 16)
+
+
+def default_tile_zyx(precision: str) -> tuple[int, int, int]:
+    """The largest tile a 150×512² scan runs in within ~4 GB at F=64 with this precision.
+
+    Taller tiles repeat less work at tile borders: 150 slices in 32-slice tiles with 4 slices of overlap need
+    6 tiles of 29 (16 % of the slices computed twice), in 64-slice tiles 3 tiles of 53 (6 %). Only INT8 has the
+    memory for them; FP32/BF16 in PyTorch need ~5.5 GB for a 32×264×264 tile already.
+    """
+    return INT8_TILE_ZYX if precision == "int8" else DEFAULT_TILE_ZYX
 
 
 def tile_starts(length: int, max_tile: int, min_overlap: int) -> tuple[int, list[int]]:

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from ctdenoise.models.config import ModelConfig, build_model
+from ctdenoise.models.phase_form import inference_form
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -13,8 +14,13 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def macs_per_output_voxel(config: ModelConfig, input_zyx: tuple[int, int, int] = (4, 8, 8)) -> float:
+def macs_per_output_voxel(
+    config: ModelConfig, input_zyx: tuple[int, int, int] = (4, 8, 8), inference: bool = False
+) -> float:
     """Convolution MACs per output voxel (padding counted as real multiplies, biases and adds not counted).
+
+    ``inference=True`` counts the form that inference runs (``phase_form.inference_form``: for z×2 networks the
+    upsampling stages on the input grid, zero taps included) instead of the trained form.
 
     Runs one forward pass on the meta device (no memory, no arithmetic) and sums, for every Conv3d, output
     elements × (C_in / groups) × kernel volume. Interior and border voxels cost the same in this convention, so the
@@ -22,6 +28,8 @@ def macs_per_output_voxel(config: ModelConfig, input_zyx: tuple[int, int, int] =
     """
     with torch.device("meta"):
         model = build_model(config)
+        if inference:
+            model = inference_form(model)
     total_macs = 0
 
     def count(module: nn.Conv3d, _inputs: tuple, output: torch.Tensor) -> None:
