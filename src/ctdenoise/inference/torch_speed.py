@@ -56,7 +56,7 @@ class YBatchedTemporalConv(nn.Module):
     Only for inference in PyTorch eager; exports keep the plain conv.
     """
 
-    def __init__(self, conv: nn.Conv3d, rows_per_chunk: int = 16) -> None:
+    def __init__(self, conv: nn.Conv3d, rows_per_chunk: int = 32) -> None:
         super().__init__()
         if conv.kernel_size[1:] != (1, 1) or conv.stride != (1, 1, 1) or conv.groups != 1 or conv.dilation[0] != 1:
             raise ValueError(f"YBatchedTemporalConv needs a plain stride-1 (k, 1, 1) Conv3d, got {conv}")
@@ -76,8 +76,9 @@ class YBatchedTemporalConv(nn.Module):
             result = F.conv2d(images, self.weight[..., 0], self.bias, padding=self.padding)
             if out is None:
                 out_shape = (batch, result.shape[1], result.shape[2], y, x_size)
-                out = torch.empty(out_shape, dtype=result.dtype, device=result.device)
-                out = out.contiguous(memory_format=torch.channels_last_3d)
+                out = torch.empty(
+                    out_shape, dtype=result.dtype, device=result.device, memory_format=torch.channels_last_3d
+                )
             result = result.permute(0, 2, 3, 1).view(batch, rows, result.shape[2], x_size, -1)
             out[:, :, :, y_start:y_stop] = result.permute(0, 4, 2, 1, 3)
         return out
