@@ -11,8 +11,9 @@ import pytest
 import torch
 from torch import nn
 
+from ctdenoise.cpu_memory import keep_freed_memory
 from ctdenoise.inference.runtimes import TorchPredictor
-from ctdenoise.inference.torch_speed import YBatchedTemporalConv, keep_freed_memory, with_fast_temporal_convs
+from ctdenoise.inference.torch_speed import YBatchedTemporalConv, with_fast_temporal_convs
 from ctdenoise.models import STResNet
 from ctdenoise.models.phase_form import inference_form
 

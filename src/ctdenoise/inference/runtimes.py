@@ -39,7 +39,8 @@ class TorchPredictor:
             raise CtDenoiseError(
                 f"the torch runtime runs fp32 or bf16, not {precision}; use --runtime openvino for INT8"
             )
-        from ctdenoise.inference.torch_speed import keep_freed_memory, with_fast_temporal_convs
+        from ctdenoise.cpu_memory import keep_freed_memory
+        from ctdenoise.inference.torch_speed import with_fast_temporal_convs
 
         keep_freed_memory()
         self.precision = precision

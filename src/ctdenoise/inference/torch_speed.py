@@ -1,13 +1,11 @@
-"""Make PyTorch eager inference on the CPU fast: allocator settings and a faster temporal convolution.
+"""Make PyTorch eager inference on the CPU fast: no page faults, and a faster temporal convolution.
 
 Two things slow PyTorch eager down on a CPU with these networks, both measured on the F=64 networks at
 32×256×256 (2 cores, AVX-512):
 
-* **Page faults.** Every layer makes a new activation of ~0.5 GB. glibc serves such sizes with ``mmap`` and gives
-  them back on ``free``, so each layer touches fresh pages: ~7 million page faults per STResNet forward pass, which
-  made it 2× slower and its timing erratic. ``keep_freed_memory`` tells glibc to keep freed memory for reuse
-  (the effect of running under jemalloc/tcmalloc, as PyTorch's CPU tuning guide recommends): 0 faults per pass
-  afterwards. The process's peak memory is unchanged; it just is not returned to the system until exit.
+* **Page faults.** Every layer makes a new activation of ~0.5 GB, and glibc gives such blocks back to the system
+  on free: ~7 million page faults per STResNet forward pass, which made it 2× slower and erratic.
+  ``ctdenoise.cpu_memory.keep_freed_memory`` (called by ``TorchPredictor``) removes them.
 * **The temporal 3×1×1 conv.** In channels-last 3D layout its three taps lie whole z-slices (Y·X·C values) apart,
   and oneDNN reaches less than half the speed it reaches on the spatial 1×3×3 conv. Laid out as a batch of Y
   images of size Z×X, the same conv is a 2D conv with a (3, 1) kernel on small images: 0.11 s instead of 0.20 s
@@ -17,35 +15,10 @@ Two things slow PyTorch eager down on a CPU with these networks, both measured o
 from __future__ import annotations
 
 import copy
-import ctypes
-import ctypes.util
-import functools
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-
-_M_TRIM_THRESHOLD = -1
-_M_MMAP_MAX = -4
-
-
-@functools.cache
-def keep_freed_memory() -> bool:
-    """Ask glibc to keep freed memory for reuse (no ``mmap`` for large blocks, no trimming); True if it took effect.
-
-    A no-op returning False where the C library is not glibc (macOS, Windows, musl).
-    """
-    name = ctypes.util.find_library("c")
-    if not name:
-        return False
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    # mallopt takes an int; glibc stores the trim threshold as size_t, so -1 means "never trim".
-    return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, -1))
 
 
 class YBatchedTemporalConv(nn.Module):

@@ -21,6 +21,7 @@ import yaml
 from torch import nn
 from torch.utils.data import DataLoader
 
+from ctdenoise.cpu_memory import keep_freed_memory
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.io.atomic import atomic_path
 from ctdenoise.models.config import build_model
@@ -178,6 +179,8 @@ def train(
     if config["data"]["pairs"] is None:
         raise CtDenoiseError("training config has no data.pairs; give a pairs CSV (--pairs PAIRS.csv)")
     context = setup_distributed(config["train"]["device"])
+    if context.device.type == "cpu":
+        keep_freed_memory()
     try:
         return _train(config, run_dir, record, context, progress, stop_at_step)
     finally:

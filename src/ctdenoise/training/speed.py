@@ -8,6 +8,7 @@ import time
 import torch
 from torch import nn
 
+from ctdenoise.cpu_memory import keep_freed_memory
 from ctdenoise.models.config import ModelConfig, build_model
 from ctdenoise.training.loop import training_step
 
@@ -30,6 +31,8 @@ def seconds_per_training_iteration(
     """
     torch.manual_seed(seed)
     target_device = torch.device(device)
+    if target_device.type == "cpu":
+        keep_freed_memory()  # as ``train`` does
     model = build_model(config).to(target_device)
     memory_format = torch.channels_last_3d if channels_last else torch.contiguous_format
     model = model.to(memory_format=memory_format).train()
