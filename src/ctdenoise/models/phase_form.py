@@ -8,9 +8,11 @@ input grid, with weights folded from the trained ones (ESPCN-style sub-pixel con
 * a spatial 1×3×3 conv (and a ReLU) commutes with the z-upsample, so it runs once on the input grid, at half
   the cost;
 * a conv with a 3-tap z-kernel ``(W0, W1, W2)`` after the upsample gives the even phase ``W0·s[k-1] + (W1+W2)·s[k]``
-  and the odd phase ``(W0+W1)·s[k] + W2·s[k+1]``: two 2-tap convs instead of a 3-tap conv on twice the slices;
-* the tail sees the interleaved phases ``a0[0], a1[0], a0[1], ...``, so its 3-tap z-kernel becomes a conv over
-  both phases stacked as channels, with two outputs (the two phases of the output).
+  and the odd phase ``(W0+W1)·s[k] + W2·s[k+1]``: two convs on the input grid (each with one zero tap) instead
+  of one conv on twice the slices;
+* the two phases then travel on the batch axis, so the tail's spatial conv runs on both as one ordinary conv;
+* the tail's last conv sees the interleaved phases ``a0[0], a1[0], a0[1], ...``, so its 3-tap z-kernel becomes a
+  C→4 conv run on both phases whose outputs, summed across the phases, are the even and odd output slices.
 
 Only the one-channel output is interleaved at the end; no F-channel tensor on the 1 mm grid is ever made by an
 upsample. The result is the same function (equal to float rounding, tested), with fewer MACs and less memory
@@ -35,15 +37,20 @@ def _conv_like(conv: nn.Conv3d, weight: Tensor, bias: Tensor, padding: tuple[int
     return folded.to(device=conv.weight.device, dtype=conv.weight.dtype)
 
 
+def _z_taps(conv: nn.Conv3d) -> tuple[Tensor, Tensor, Tensor]:
+    """The three z-taps of a stride-1 conv with a 3-tap z-kernel and z-padding 1 (what phase folding needs)."""
+    weight = conv.weight.detach()
+    if weight.shape[2] != 3 or conv.padding[0] != 1 or conv.stride != (1, 1, 1):
+        raise ValueError(f"phase folding needs a stride-1 conv with a 3-tap z-kernel and z-padding 1, got {conv}")
+    return weight[:, :, 0:1], weight[:, :, 1:2], weight[:, :, 2:3]
+
+
 def upsampled_conv_phases(conv: nn.Conv3d) -> tuple[nn.Conv3d, nn.Conv3d]:
     """The even- and odd-phase convs equal to ``conv`` (z-kernel 3, z-padding 1) after a nearest z×2 upsample.
 
     Each keeps a zero tap so that both are ordinary 3-tap convs with ``conv``'s padding.
     """
-    weight = conv.weight.detach()
-    if weight.shape[2] != 3 or conv.padding[0] != 1 or conv.stride != (1, 1, 1):
-        raise ValueError(f"phase folding needs a stride-1 conv with a 3-tap z-kernel and z-padding 1, got {conv}")
-    w0, w1, w2 = weight[:, :, 0:1], weight[:, :, 1:2], weight[:, :, 2:3]
+    w0, w1, w2 = _z_taps(conv)
     zero = torch.zeros_like(w0)
     bias = conv.bias.detach()
     even = _conv_like(conv, torch.cat([w0, w1 + w2, zero], dim=2), bias, tuple(conv.padding))
@@ -59,10 +66,9 @@ def interleaved_tail_conv(conv: nn.Conv3d) -> nn.Conv3d:
     The interleaved sequence is ``a0[0], a1[0], a0[1], ...``; with taps ``(t0, t1, t2)`` the even output slice is
     ``t0·a1[k-1] + t1·a0[k] + t2·a1[k]`` and the odd one ``t0·a0[k] + t1·a1[k] + t2·a0[k+1]``.
     """
-    weight = conv.weight.detach()
-    if weight.shape[0] != 1 or weight.shape[2] != 3 or conv.padding[0] != 1 or conv.stride != (1, 1, 1):
-        raise ValueError(f"phase folding needs a stride-1 C→1 conv with a 3-tap z-kernel and z-padding 1, got {conv}")
-    t0, t1, t2 = weight[:, :, 0:1], weight[:, :, 1:2], weight[:, :, 2:3]
+    if conv.out_channels != 1:
+        raise ValueError(f"phase folding of the tail needs a C→1 conv, got {conv}")
+    t0, t1, t2 = _z_taps(conv)
     zero = torch.zeros_like(t0)
     kernels = [
         torch.cat([zero, t1, zero], dim=2),  # even phase → even output
