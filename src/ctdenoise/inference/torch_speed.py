@@ -29,9 +29,20 @@ class YBatchedTemporalConv(nn.Module):
     Only for inference in PyTorch eager; exports keep the plain conv.
     """
 
+    @staticmethod
+    def accepts(conv: nn.Module) -> bool:
+        """True for a plain stride-1 ``(k, 1, 1)`` Conv3d, the only kind this can run."""
+        return (
+            isinstance(conv, nn.Conv3d)
+            and conv.kernel_size[1:] == (1, 1)
+            and conv.stride == (1, 1, 1)
+            and conv.groups == 1
+            and conv.dilation[0] == 1
+        )
+
     def __init__(self, conv: nn.Conv3d, rows_per_chunk: int = 32) -> None:
         super().__init__()
-        if conv.kernel_size[1:] != (1, 1) or conv.stride != (1, 1, 1) or conv.groups != 1 or conv.dilation[0] != 1:
+        if not self.accepts(conv):
             raise ValueError(f"YBatchedTemporalConv needs a plain stride-1 (k, 1, 1) Conv3d, got {conv}")
         self.weight = nn.Parameter(conv.weight.detach().clone(), requires_grad=False)  # 5D, like the conv's
         self.bias = None if conv.bias is None else nn.Parameter(conv.bias.detach().clone(), requires_grad=False)
@@ -67,11 +78,9 @@ def with_fast_temporal_convs(network: nn.Module) -> nn.Module:
     for parent in list(network.modules()):
         for name, child in list(parent.named_children()):
             if (
-                isinstance(child, nn.Conv3d)
+                YBatchedTemporalConv.accepts(child)
                 and child.kernel_size[0] > 1
-                and child.kernel_size[1:] == (1, 1)
                 and min(child.in_channels, child.out_channels) >= 16
-                and child.groups == 1
             ):
                 setattr(parent, name, YBatchedTemporalConv(child))
     return network
