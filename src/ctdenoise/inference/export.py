@@ -141,12 +141,5 @@ def export_model(model: Any, out: Path | str, export_format: str = "onnx", overw
         return export_onnx(loaded.module, out, {**description, "precision": "fp32"})
     with atomic_path(out, is_dir=True) as temporary:
         save_openvino_ir(loaded.openvino_fp32_model(), temporary / FILE_NAMES["openvino_fp32"])
-        write_model_json(
-            temporary,
-            {
-                **description,
-                "tile_zyx": list(loaded.tile_zyx) if loaded.tile_zyx else None,
-                "overlap_zyx": list(loaded.overlap_zyx),
-            },
-        )
+        write_model_json(temporary, {**description, **loaded.sliding_window_record()})
     return out

@@ -66,6 +66,13 @@ class InferenceModel:
             pairs.append(("onnxruntime", "int8"))
         return pairs
 
+    def sliding_window_record(self) -> dict[str, list[int] | None]:
+        """The sliding window as ``model.json`` stores it (read back by ``load_inference_model``)."""
+        return {
+            "tile_zyx": list(self.tile_zyx) if self.tile_zyx else None,
+            "overlap_zyx": list(self.overlap_zyx),
+        }
+
     def openvino_fp32_model(self) -> Any:
         """The FP32 ``openvino.Model``: read from the folder's IR or converted from the PyTorch network once."""
         if self._openvino_model is None:

@@ -373,8 +373,7 @@ def quantize_model(
         )
     description = {
         **{key: value for key, value in model.description.items() if key not in ("files", "format")},
-        "tile_zyx": list(model.tile_zyx) if model.tile_zyx else None,
-        "overlap_zyx": list(model.overlap_zyx),
+        **model.sliding_window_record(),
         "provenance": {
             "source_checkpoint": str(model.source) if model.source else None,
             "source_sha256": sha256_of(model.source) if model.source and model.source.is_file() else None,
