@@ -45,26 +45,21 @@ def physics_rows(geometry: FanBeamGeometry, repeats: int) -> list[tuple[str, str
         rows.append(
             (f"  std at a = {dose:g}: inserted / total", f"{inserted[dose]:.2f} / {total[dose]:.2f} HU", "", True)
         )
-    for dose, expected in ((0.25, np.sqrt(3.0)), (0.1, 3.0)):
-        ratio = inserted[dose] / inserted[0.5]
-        rows.append(
-            (
-                f"inserted std ratio a={dose:g} vs 0.5, √((1−a)/a)",
-                f"{ratio:.3f}",
-                f"{expected:.2f} ± 10 %",
-                abs(ratio / expected - 1) <= 0.1,
+    expected_ratios = (  # noise std at dose a relative to a = 0.5
+        ("inserted", inserted, "√((1−a)/a)", ((0.25, np.sqrt(3.0)), (0.1, 3.0))),
+        ("total", total, "1/√a", ((0.25, np.sqrt(2.0)), (0.1, np.sqrt(5.0)))),
+    )
+    for name, std, law, expectations in expected_ratios:
+        for dose, expected in expectations:
+            ratio = std[dose] / std[0.5]
+            rows.append(
+                (
+                    f"{name} std ratio a={dose:g} vs 0.5, {law}",
+                    f"{ratio:.3f}",
+                    f"{expected:.2f} ± 10 %",
+                    abs(ratio / expected - 1) <= 0.1,
+                )
             )
-        )
-    for dose, expected in ((0.25, np.sqrt(2.0)), (0.1, np.sqrt(5.0))):
-        ratio = total[dose] / total[0.5]
-        rows.append(
-            (
-                f"total std ratio a={dose:g} vs 0.5, 1/√a",
-                f"{ratio:.3f}",
-                f"{expected:.2f} ± 10 %",
-                abs(ratio / expected - 1) <= 0.1,
-            )
-        )
     worst_bias = max(bias.values(), key=abs)
     rows.append(("mean bias of inserted noise (worst dose)", f"{worst_bias:+.2f} HU", "≤ 3 HU", abs(worst_bias) <= 3))
     nps = noise_power_shape(geometry, SIZE_PX, PIXEL_MM, CYLINDER_MM, repeats=repeats)
