@@ -9,8 +9,9 @@ from inference_helpers import ct_like_hu
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.inference import denoise_volume, quantize_model
 from ctdenoise.inference import quantize as quantize_module
+from ctdenoise.inference.loading import from_loaded_model
 from ctdenoise.inference.quantize import sample_calibration_patches
-from ctdenoise.models import HUNormalization
+from ctdenoise.models import HUNormalization, LoadedModel, ModelConfig, build_model
 from ctdenoise.volume import Volume
 
 
@@ -82,3 +83,21 @@ def test_quantize_needs_calibration_and_refuses_to_clobber(tmp_path, tiny_model_
     (tmp_path / "taken").mkdir()
     with pytest.raises(CtDenoiseError, match="already exists"):
         quantize_model(tiny_model_file, [low_dose_volume], tmp_path / "taken", progress=False)
+
+
+@pytest.mark.parametrize("z_scale", [2, 1])
+def test_the_global_residual_add_is_found_in_the_exported_graph(z_scale):
+    """Accuracy-controlled INT8 keeps this add in float; it must be found behind the phase form's interleave."""
+    config = ModelConfig(arch="stresnet", features=4, blocks=1, z_scale=z_scale, head_kernel=3)
+    model = from_loaded_model(LoadedModel(build_model(config).eval(), config, HUNormalization()))
+    ov_model = model.openvino_fp32_model()
+    name = quantize_module.output_residual_add_name(ov_model)
+    add = next(op for op in ov_model.get_ordered_ops() if op.get_friendly_name() == name)
+    assert add.get_type_name() == "Add"
+
+    def reads_the_input(node) -> bool:  # the input itself, or its nearest z-upsample
+        while node.get_type_name() in ("Interpolate", "Convert"):
+            node = node.input_value(0).get_node()
+        return node.get_type_name() == "Parameter"
+
+    assert any(reads_the_input(value.get_node()) for value in add.input_values())

@@ -138,12 +138,21 @@ def quantize_openvino_model(ov_model: Any, patches: Sequence[CalibrationPatch]) 
         )
 
 
+LAYOUT_ONLY_OPS = ("Reshape", "Transpose", "Squeeze", "Unsqueeze")
+
+
 def output_residual_add_name(ov_model: Any) -> str | None:
     """The global residual add feeding the output, if any: kept in float so the input image is never rounded to
-    8 bits on its way to the output (12-bit CT through an INT8 add loses ~16 HU steps)."""
+    8 bits on its way to the output (12-bit CT through an INT8 add loses ~16 HU steps).
+
+    Layout-only ops between it and the output are looked through: the phase form (``models.phase_form``) ends in
+    a transpose and reshape that interleave the two output phases after the add.
+    """
     for operation in ov_model.get_ordered_ops():
         if operation.get_type_name() == "Result":
             producer = operation.input_value(0).get_node()
+            while producer.get_type_name() in LAYOUT_ONLY_OPS:
+                producer = producer.input_value(0).get_node()
             return producer.get_friendly_name() if producer.get_type_name() == "Add" else None
     return None
 
