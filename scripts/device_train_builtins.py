@@ -73,7 +73,9 @@ def _without_simpleitk() -> None:
             sys.modules["SimpleITK"] = types.ModuleType("SimpleITK")
 
 
-def train_all(data: Path, out: Path, budget_s: float, steps_scale: float, device: str, smoke: bool) -> None:
+def train_all(
+    data: Path, out: Path, budget_s: float, steps_scale: float, device: str, smoke: bool, only: list[str]
+) -> None:
     started = time.time()
     _without_simpleitk()
     import torch
@@ -106,7 +108,7 @@ def train_all(data: Path, out: Path, budget_s: float, steps_scale: float, device
     manifests = make_training_pairs(sources, pairs_dir, progress=False, write=save_npz, suffix=".npz")
     print(f"pairs ready in {time.time() - started:.0f} s", flush=True)
     report = {}
-    for name in CONFIGS:
+    for name in only or CONFIGS:
         elapsed = time.time() - started
         config = load_training_config(name)
         z_scale = 2 if name.endswith("x2") else 1
@@ -147,13 +149,14 @@ def main() -> None:
     t.add_argument("--budget-s", type=float, default=540.0)
     t.add_argument("--steps-scale", type=float, default=1.0)
     t.add_argument("--device", default="cuda")
+    t.add_argument("--only", nargs="*", default=[], choices=CONFIGS, help="train these configs only")
     t.add_argument("--smoke", action="store_true", help="tiny data, for a plumbing check on a CPU")
     args = parser.parse_args()
     if args.command == "pack":
         pack(args.shared, args.out)
     else:
         args.out.mkdir(parents=True, exist_ok=True)
-        train_all(args.data, args.out, args.budget_s, args.steps_scale, args.device, args.smoke)
+        train_all(args.data, args.out, args.budget_s, args.steps_scale, args.device, args.smoke, args.only)
 
 
 if __name__ == "__main__":

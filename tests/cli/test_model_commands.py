@@ -19,7 +19,7 @@ from training_helpers import tiny_config, write_pairs  # noqa: E402
 def test_models_table_lists_every_preset_for_both_architectures() -> None:
     result = CliRunner().invoke(app, ["models"])
     assert result.exit_code == 0, result.output
-    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    rows = [line.split() for line in result.stdout.split("\n\n")[0].splitlines()[1:]]  # the presets table
     assert [(row[0], row[1]) for row in rows] == [(name, arch) for name in PRESETS for arch in ("srresnet", "stresnet")]
     for row in rows:
         assert int(row[5].replace(",", "")) == count_parameters(build_model(preset_config(row[0], row[1])))

@@ -26,7 +26,15 @@ def _triple(text: str | None, option: str) -> tuple[int, int, int] | None:
 def denoise(
     input_path: Path = typer.Argument(..., metavar="IN", help="Low-dose CT: DICOM folder or .nii/.nii.gz/.nrrd/.mha."),
     output_path: Path = typer.Argument(..., metavar="OUT", help="Output: a folder (DICOM series) or an image file."),
-    model: Path = typer.Option(..., "--model", help="Model: .pt checkpoint, INT8/OpenVINO model folder or .onnx."),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        help="A built-in's name (see `ctdenoise models`), a .pt checkpoint, an INT8/OpenVINO model folder or an "
+        ".onnx file. Default: the built-in STResNet (INT8), z×1 or, with --z-scale 2, z×2.",
+    ),
+    z_scale: int | None = typer.Option(
+        None, "--z-scale", help="Built-in default model only: 1 keeps the slices (default), 2 halves the spacing."
+    ),
     precision: str | None = typer.Option(
         None, "--precision", help="fp32 | bf16 | int8 (default: int8 if the model has it)."
     ),
@@ -36,19 +44,32 @@ def denoise(
     ),
     overlap: str | None = typer.Option(None, "--overlap", help="Least tile overlap z,y,x (default 4,16,16)."),
     threads: int | None = typer.Option(None, "--threads", help="CPU threads (default: all)."),
+    preview: Path | None = typer.Option(
+        None, "--preview", help="Also write a before/after PNG (middle axial slice, lung and mediastinal windows)."
+    ),
+    reference: Path | None = typer.Option(None, "--reference", help="Full-dose scan to show in the --preview."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Denoise a low-dose scan (and, with z×2 models, put it on a grid of half the slice spacing)."""
+    from ctdenoise.builtin.catalog import resolve_model
     from ctdenoise.inference import denoise_volume, load_inference_model
     from ctdenoise.inference.loading import choose_runtime_precision
     from ctdenoise.io import read_volume, refuse_to_clobber, write_volume
 
-    refuse_to_clobber(output_path, overwrite, inputs=(input_path, model))
-    loaded = load_inference_model(model)
+    chosen, builtin = resolve_model(model, z_scale, runtime)
+    inputs = (input_path,) + ((Path(chosen),) if builtin is None else ()) + ((reference,) if reference else ())
+    refuse_to_clobber(output_path, overwrite, inputs=inputs)
+    if preview is not None:
+        refuse_to_clobber(preview, overwrite, inputs=inputs)
+    loaded = load_inference_model(chosen)
+    if z_scale is not None and loaded.z_scale != z_scale:
+        raise CtDenoiseError(f"{model}: is a z×{loaded.z_scale} model, but --z-scale {z_scale} was asked for")
     runtime, precision, note = choose_runtime_precision(loaded, runtime, precision)
     if note:
         typer.echo(f"note: {note}", err=True)
+    if builtin is not None:
+        typer.echo(f"model: built-in {builtin} (z×{loaded.z_scale}, {runtime} {precision})", err=True)
     volume = read_volume(input_path)
     denoised = denoise_volume(
         volume,
@@ -63,6 +84,11 @@ def denoise(
     write_volume(denoised, output_path, overwrite=overwrite)
     shape = "×".join(map(str, denoised.shape))
     typer.echo(f"wrote {output_path} ({shape}, {denoised.spacing_mm[0]:g} mm slices; {runtime} {precision})")
+    if preview is not None:
+        from ctdenoise.figures import plot_before_after
+
+        full = read_volume(reference) if reference else None
+        typer.echo(f"wrote {plot_before_after(volume, denoised, preview, reference=full, overwrite=overwrite)}")
 
 
 def quantize(

@@ -8,7 +8,8 @@ import typer
 
 
 def models() -> None:
-    """Table of the network presets: parameters and convolution MACs per output voxel, SRResNet-3D vs STResNet."""
+    """Tables of the network presets (parameters, convolution MACs per output voxel, SRResNet-3D vs STResNet) and of
+    the built-in models (size, MACs, held-out quality on real scans)."""
     from ctdenoise.models import PRESETS, build_model, count_parameters, macs_per_output_voxel, preset_config
 
     typer.echo(
@@ -24,6 +25,24 @@ def models() -> None:
                 f"{name:<7} {arch:<9} {config.features:>3} {config.blocks:>2} {config.z_scale:>2} "
                 f"{parameters:>10,} {macs:>11,.0f} {baseline_macs / macs:>10.2f}×"
             )
+    from ctdenoise.builtin.catalog import builtin_names, builtin_summary
+
+    typer.echo(
+        "\nbuilt-in models (trained on real chest CT; `ctdenoise denoise --model NAME`, docs/builtin-models.md):"
+    )
+    typer.echo(
+        f"{'name':<12} {'arch':<9} {'z×':>2} {'params':>9} {'MACs/voxel':>11} {'MB':>5} {'dB vs input':>11} {'vs Gaussian':>11}"
+    )
+    for name in builtin_names():
+        row = builtin_summary(name)
+        gains = [
+            f"{row[key]:>+11.2f}" if row[key] is not None else f"{'n/a':>11}"
+            for key in ("gain_over_input_db", "gain_over_gaussian_db")
+        ]
+        typer.echo(
+            f"{name:<12} {row['arch']:<9} {row['z_scale']:>2} {row['parameters']:>9,} {row['macs_per_voxel']:>11,.0f} "
+            f"{row['size_mb']:>5.1f} {gains[0]} {gains[1]}"
+        )
 
 
 def train(

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ctdenoise.errors import CtDenoiseError
-from ctdenoise.inference.loading import InferenceModel, load_inference_model, make_predictor
+from ctdenoise.inference.loading import InferenceModel, choose_runtime_precision, load_inference_model, make_predictor
 from ctdenoise.inference.sliding_window import default_tile_zyx, sliding_window_denoise
 from ctdenoise.volume import Volume
 
@@ -48,37 +48,49 @@ def output_geometry(volume: Volume, z_scale: int) -> dict[str, Any]:
 
 def denoise_volume(
     volume: Volume,
-    model: Any,
-    precision: str = "fp32",
-    runtime: str = "torch",
+    model: Any = None,
+    precision: str | None = None,
+    runtime: str | None = None,
     progress: bool = True,
     tile_zyx: tuple[int, int, int] | None = None,
     overlap_zyx: tuple[int, int, int] | None = None,
     num_threads: int | None = None,
+    z_scale: int | None = None,
 ) -> Volume:
     """Denoise (and, for z×2 networks, slice-upsample) a CT volume.
 
     Args:
         volume: low-dose CT in HU.
-        model: a checkpoint path, a deployed-model folder (from ``quantize``/``export``), an ``.onnx`` file from
-            ``export``, a ``LoadedModel`` or an ``InferenceModel``.
-        precision: ``"fp32"``, ``"bf16"`` or ``"int8"`` (INT8 needs a quantized model folder).
-        runtime: ``"torch"``, ``"openvino"`` or ``"onnxruntime"``.
+        model: None for the built-in STResNet (``ctdenoise.builtin``; z×1, or z×2 with ``z_scale=2``), a
+            built-in's name, a checkpoint path, a deployed-model folder (from ``quantize``/``export``), an ``.onnx``
+            file from ``export``, a ``LoadedModel`` or an ``InferenceModel``.
+        precision: ``"fp32"``, ``"bf16"`` or ``"int8"`` (INT8 needs a quantized model folder). None: for a
+            built-in the fastest it can run (OpenVINO INT8), for any other model ``"fp32"``.
+        runtime: ``"torch"``, ``"openvino"`` or ``"onnxruntime"``. None: as for ``precision`` (``"torch"`` for
+            a model you give).
         progress: show a progress bar over tiles.
         tile_zyx, overlap_zyx: sliding window in input voxels (default: the model's, else ``default_tile_zyx``:
             64×264×264 for INT8, 32×264×264 otherwise; overlap 4×16×16).
         num_threads: CPU threads for OpenVINO / ONNX Runtime (None: all).
+        z_scale: with ``model=None``, which built-in: 1 (same slices) or 2 (half the slice spacing).
 
     Returns:
         The denoised volume in HU, float32, with the output geometry and the input's metadata plus
         ``metadata["ctdenoise_inference"]`` (model, runtime, precision).
 
     Example:
+        >>> denoised = denoise_volume(read_volume("low_dose.nii.gz"))  # built-in STResNet INT8, z×1  # doctest: +SKIP
         >>> denoised = denoise_volume(read_volume("low_dose.nii.gz"), "runs/stresnet/best.pt")  # doctest: +SKIP
     """
     if volume.modality == "SEG":
         raise CtDenoiseError(f"{volume.metadata.get('source_path', 'input')}: is a mask (SEG), not a CT image")
-    inference_model: InferenceModel = load_inference_model(model)
+    from ctdenoise.builtin.catalog import resolve_model
+
+    chosen, builtin = resolve_model(model, z_scale, runtime)
+    inference_model: InferenceModel = load_inference_model(chosen)
+    if builtin is not None:
+        runtime, precision, _ = choose_runtime_precision(inference_model, runtime, precision)
+    precision, runtime = precision or "fp32", runtime or "torch"
     predictor = make_predictor(inference_model, runtime, precision, num_threads=num_threads)
     start_s = time.perf_counter()
     timings: dict[str, float] = {}

@@ -1,0 +1,110 @@
+"""Speed and memory of the built-in models on whole scans (issue 12 targets), each part in its own process so its
+peak resident memory is its own.
+
+    .venv/bin/python benchmarks/bench_builtin.py [--json out.json] [--slab 16,256,256]
+
+1. Built-in STResNet INT8 z×2 (OpenVINO) on a 150×512×512 scan of 2 mm slices → 300 slices of 1 mm:
+   target ≤ 20 s wall and ≤ 3 GB peak RSS.
+2. Built-in STResNet INT8 z×1 on a 300×512×512 scan: target ≤ 20 s.
+3. Paper-scale SRResNet-3D (F=64, N=9) FP32, PyTorch eager, on a slab of the same kind of input; its time per
+   output voxel is extrapolated to the whole scan of 1. Target: 1 is ≥ 30× faster.
+Inputs are ``synthetic_ct_hu`` volumes (body, lungs, noise) with 0.7 mm pixels. Prints ratios; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TARGET_SCAN_S, TARGET_RSS_GB, TARGET_SPEEDUP = 20.0, 3.0, 30.0
+
+
+def run_part(part: str, slab: tuple[int, int, int]) -> dict:
+    from ctdenoise.inference import denoise_volume
+    from ctdenoise.inference.benchmark import _build, synthetic_ct_hu
+    from ctdenoise.volume import Volume
+
+    if part in ("x2", "x1"):
+        shape, spacing, z_scale = (
+            ((150, 512, 512), (2.0, 0.7, 0.7), 2) if part == "x2" else ((300, 512, 512), (1.0, 0.7, 0.7), 1)
+        )
+        volume = Volume(synthetic_ct_hu(shape), spacing_mm=spacing)
+        start = time.perf_counter()
+        out = denoise_volume(volume, None, z_scale=z_scale, progress=False)
+        seconds = time.perf_counter() - start
+        info = out.metadata["ctdenoise_inference"]
+        return {
+            "part": part,
+            "input_zyx": list(shape),
+            "output_zyx": list(out.shape),
+            "seconds": seconds,
+            "model": info["model"],
+            "runtime": info["runtime"],
+            "precision": info["precision"],
+            "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+        }
+    model, _ = _build("srresnet", "paper")
+    volume = Volume(synthetic_ct_hu(slab), spacing_mm=(2.0, 0.7, 0.7))
+    denoise_volume(volume.with_array(volume.hu[:4, :64, :64].copy()), model, "fp32", "torch", progress=False)  # warm-up
+    start = time.perf_counter()
+    out = denoise_volume(volume, model, "fp32", "torch", progress=False, tile_zyx=slab)
+    seconds = time.perf_counter() - start
+    return {
+        "part": part,
+        "input_zyx": list(slab),
+        "output_voxels": int(out.hu.size),
+        "seconds": seconds,
+        "seconds_per_output_voxel": seconds / out.hu.size,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("x2", "x1", "paper"), help=argparse.SUPPRESS)
+    parser.add_argument("--slab", default="16,256,256", help="slab z,y,x for the paper-scale SRResNet FP32 timing")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    slab = tuple(int(v) for v in args.slab.split(","))
+    if args.part:
+        print(json.dumps(run_part(args.part, slab)))
+        return
+    results = {}
+    for part in ("x2", "x1", "paper"):
+        output = subprocess.run(
+            [sys.executable, __file__, "--part", part, "--slab", args.slab], check=True, capture_output=True, text=True
+        ).stdout
+        results[part] = json.loads(output.strip().splitlines()[-1])
+        print(json.dumps(results[part]), file=sys.stderr)
+    x2, x1, paper = results["x2"], results["x1"], results["paper"]
+    paper_scan_s = paper["seconds_per_output_voxel"] * 300 * 512 * 512
+    speedup = paper_scan_s / x2["seconds"]
+    summary = {
+        "x2_scan_s": round(x2["seconds"], 2),
+        "x2_peak_rss_gb": round(x2["peak_rss_gb"], 2),
+        "x1_scan_s": round(x1["seconds"], 2),
+        "x1_peak_rss_gb": round(x1["peak_rss_gb"], 2),
+        "paper_srresnet_fp32_scan_s_extrapolated": round(paper_scan_s, 1),
+        "speedup_vs_paper_srresnet_fp32": round(speedup, 1),
+    }
+    print(
+        f"built-in STResNet INT8 z×2, 150×512² → 300 slices: {x2['seconds']:.1f} s (target ≤ {TARGET_SCAN_S:g}), "
+        f"peak RSS {x2['peak_rss_gb']:.2f} GB (target ≤ {TARGET_RSS_GB:g})"
+    )
+    print(
+        f"built-in STResNet INT8 z×1, 300×512²: {x1['seconds']:.1f} s (target ≤ {TARGET_SCAN_S:g}), peak RSS {x1['peak_rss_gb']:.2f} GB"
+    )
+    print(
+        f"paper SRResNet-3D FP32 eager, extrapolated from {args.slab}: {paper_scan_s:.0f} s → "
+        f"speed-up {speedup:.1f}× (target ≥ {TARGET_SPEEDUP:g}×)"
+    )
+    if args.json:
+        args.json.write_text(json.dumps({"summary": summary, "parts": results}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,304 @@
+"""Package trained runs as the built-in models and measure them on the held-out real scans (the model cards).
+
+    python scripts/build_builtin_models.py package --runs runs --pairs builtin-pairs
+    python scripts/build_builtin_models.py evaluate --shared ../shared --json builtin-eval.json
+
+``package``: for each ``runs/builtin-<name>/best.pt`` — INT8 OpenVINO folder (NNCF, accuracy control ≤ 0.05 dB
+against full dose on patches of the real scans' training parts) at ``src/ctdenoise/builtin/models/<name>/``, the FP32 weights beside
+it as ``model.pt`` (weights only, no optimizer state), and ``card.json`` (config, training curve, provenance).
+``evaluate``: each held-out scan at 10 % dose (seed 0) through every built-in (PyTorch FP32 and OpenVINO INT8),
+the input interpolated to the output grid and the best Gaussian filter of it (``ctdenoise.builtin.evaluation``);
+the scores go into each ``card.json`` under ``held_out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from ctdenoise.builtin.catalog import BUILTIN_MODELS_DIR, BUILTIN_NAMES, builtin_names
+from ctdenoise.builtin.training_data import HELD_OUT_SCANS, REAL_TRAINING_SCANS, real_scan_path
+
+
+def package(runs: Path, pairs: Path, names: list[str]) -> None:
+    from ctdenoise.inference.quantize import quantize_model
+    from ctdenoise.io import read_volume
+    from ctdenoise.models import load_model_file, save_model_file
+
+    for name in names:
+        run = runs / f"builtin-{name}"
+        loaded = load_model_file(run / "best.pt")
+        z_scale = loaded.config.z_scale
+        # Calibrated on the real scans' training parts: real anatomy and noise, what the models are deployed on.
+        subjects = [pairs / f"{scan}-train" for scan in REAL_TRAINING_SCANS]
+        low = [read_volume(subject / f"low_dose_x{z_scale}.nii.gz") for subject in subjects]
+        full = [read_volume(subject / "full_dose.nii.gz") for subject in subjects]
+        target = BUILTIN_MODELS_DIR / name
+        if target.exists():
+            shutil.rmtree(target)
+        started = time.time()
+        result = quantize_model(
+            run / "best.pt",
+            low,
+            target,
+            reference_volumes=full,
+            n_patches=32,
+            n_eval_patches=8,
+            patch_zyx=(16 // z_scale, 128, 128),
+            max_drop_db=0.05,
+            progress=False,
+        )
+        extra = {"builtin": name, "training_step": loaded.metadata.get("step")}
+        save_model_file(target / "model.pt", loaded.model, loaded.config, loaded.normalization, extra)
+        config = yaml.safe_load((run / "config.yaml").read_text())
+        with (run / "metrics.csv").open() as handle:
+            curve = [{k: float(v) for k, v in row.items() if v} for row in csv.DictReader(handle)]
+        card = {
+            "name": name,
+            "config": f"builtin-{name}",
+            "model": loaded.config.as_dict(),
+            "training": {"resolved_config": config, "curve": [row for row in curve if "val_psnr_db" in row]},
+            "int8": {"accuracy": result.accuracy, "seconds": round(time.time() - started, 1)},
+        }
+        if (run / "device_report.json").exists():
+            device = json.loads((run / "device_report.json").read_text())
+            card["device_training"] = {
+                key: device[key] for key in ("seconds", "steps", "seconds_per_iteration", "hardware")
+            }
+        card["reference_output"] = reference_output(target / "model.pt")
+        (target / "card.json").write_text(json.dumps(card, indent=1) + "\n")
+        print(name, json.dumps(result.accuracy), flush=True)
+
+
+def reference_output(model_path: Path) -> dict:
+    """The FP32 output on a box of the packaged example crop, recorded so a test can check that the shipped
+    weights still produce it (tests/builtin)."""
+    from ctdenoise.examples import EXAMPLE_LOW_DOSE
+    from ctdenoise.inference import denoise_volume
+    from ctdenoise.io import read_volume
+
+    box_zyx = [[0, 8], [64, 128], [64, 128]]
+    low = read_volume(EXAMPLE_LOW_DOSE)
+    small = low.with_array(low.hu[tuple(slice(a, b) for a, b in box_zyx)].copy())
+    out = denoise_volume(small, model_path, "fp32", "torch", progress=False).hu
+    stride = 997
+    return {
+        "input_box_zyx": box_zyx,
+        "shape": list(out.shape),
+        "mean_hu": round(float(out.mean()), 4),
+        "std_hu": round(float(out.std()), 4),
+        "stride": stride,
+        "samples_hu": [round(float(v), 3) for v in out.ravel()[::stride]],
+    }
+
+
+def held_out_cases(shared: Path, cache: Path) -> dict:
+    """``{scan: {z_scale: (low, reference)}}`` for the held-out scans, simulated once and kept in ``cache``."""
+    from ctdenoise.builtin.evaluation import low_dose_cases
+    from ctdenoise.io import read_volume, write_volume
+
+    cases = {}
+    for scan in HELD_OUT_SCANS:
+        paths = {z: (cache / f"{scan}-low-x{z}.nii.gz", cache / f"{scan}-full.nii.gz") for z in (1, 2)}
+        if not all(low.exists() and full.exists() for low, full in paths.values()):
+            cache.mkdir(parents=True, exist_ok=True)
+            made = low_dose_cases(read_volume(real_scan_path(shared, scan)))
+            for z, (low, full) in made.items():
+                write_volume(low, paths[z][0], overwrite=True)
+                write_volume(full, paths[z][1], overwrite=True)
+        cases[scan] = {z: (read_volume(low), read_volume(full)) for z, (low, full) in paths.items()}
+        print(f"{scan}: held-out case ready", flush=True)
+    return cases
+
+
+def evaluate(shared: Path, names: list[str], out_json: Path, cache: Path) -> None:
+    from ctdenoise.builtin.evaluation import best_gaussian, body_mask, interpolate_to_grid, score
+    from ctdenoise.inference import denoise_volume
+
+    results: dict = {}
+    for scan, by_z in held_out_cases(shared, cache).items():
+        for z_scale, (low, reference) in by_z.items():
+            body = body_mask(reference)
+            on_grid = interpolate_to_grid(low, reference)
+            case = {"input": score(on_grid, reference, body)}
+            sigma_mm, case["best_gaussian"] = best_gaussian(on_grid, reference, body)
+            case["best_gaussian"]["sigma_mm"] = sigma_mm
+            for name in names:
+                if not name.endswith(f"x{z_scale}"):
+                    continue
+                folder = BUILTIN_MODELS_DIR / name
+                for label, model, runtime, precision in (
+                    ("fp32", folder / "model.pt", "torch", "fp32"),
+                    ("int8", folder, "openvino", "int8"),
+                ):
+                    started = time.time()
+                    pred = denoise_volume(low, model, precision=precision, runtime=runtime, progress=False)
+                    pred = reference.with_array(pred.hu[: reference.shape[0]])
+                    case[f"{name}-{label}"] = {
+                        **score(pred, reference, body),
+                        "seconds": round(time.time() - started, 1),
+                    }
+            results[f"{scan}-x{z_scale}"] = case
+            print(scan, z_scale, json.dumps(case), flush=True)
+    out_json.write_text(json.dumps(results, indent=1) + "\n")
+    for name in names:
+        card_path = BUILTIN_MODELS_DIR / name / "card.json"
+        card = json.loads(card_path.read_text())
+        z = name[-1]
+        card["held_out"] = {
+            key: {
+                method: value
+                for method, value in case.items()
+                if method in ("input", "best_gaussian") or method.startswith(name + "-")
+            }
+            for key, case in results.items()
+            if key.endswith(f"x{z}")
+        }
+        card_path.write_text(json.dumps(card, indent=1) + "\n")
+
+
+CARD_HEADER = """# Built-in models (model cards)
+
+ctdenoise ships four denoisers trained on real chest CT, inside the package (no download):
+
+```bash
+ctdenoise denoise scan/ out/                      # built-in STResNet, OpenVINO INT8, z×1 (same slices)
+ctdenoise denoise scan/ out/ --z-scale 2          # built-in STResNet z×2: half the slice spacing
+ctdenoise denoise scan/ out/ --model srresnet-x1  # another built-in, by name
+ctdenoise models                                  # size, MACs per voxel and held-out quality of each
+```
+
+```python
+from ctdenoise.inference import denoise_volume
+denoised = denoise_volume(volume)                 # the same default from Python
+```
+
+**Research use only — not for diagnosis.** These models were trained on four patients' scans (three for training)
+and a digital phantom; they have not been validated clinically.
+
+## Training data (all built-ins)
+
+- Real full-dose chest CTs from `shared/data/real-chest-ct` (central 64 slices each; the last 12 of them held for
+  validation): LIDC-IDRI-0001 (GE LightSpeed, STANDARD, 2.5 mm), ITKElastix chest 00 (Philips, kernel C, 2 mm),
+  CPTAC C3N-00247 (Siemens, B70f sharp, 3 mm).
+- The ctdenoise phantom cohort at 0.7 mm pixels and 1 mm slices (6 subjects, 48×448×448): the only source of the
+  true 2 mm → 1 mm scale for the z×2 models.
+- Inputs: ctdenoise's own simulator at 10 % dose (fan-beam projection, Yu 2012 / Zeng 2015 noise, FBP; default
+  I0 = 2e5, Siemens geometry, seeds 0…8), on the source's own slices (z×1) and averaged to twice the slice
+  thickness (z×2). Targets: the full-dose scans.
+- Held out entirely (the numbers below): LIDC-IDRI-0003 (GE LightSpeed, STANDARD, 2.5 mm) and LUNG1-001
+  (NSCLC-Radiomics, Siemens Biograph 40, B19f, 3 mm; CC BY-NC 3.0).
+- Citations (CC BY): Armato SG III et al., Med Phys 38:915–931, 2011, doi:10.7937/K9/TCIA.2015.LO9QL9SX (LIDC-IDRI);
+  National Cancer Institute CPTAC, TCIA; Aerts HJWL et al., Nat Commun 5:4006, 2014, doi:10.7937/K9/TCIA.2015.PF0M9REI
+  (NSCLC-Radiomics); Clark K et al., J Digit Imaging 26:1045–1057, 2013 (TCIA). ITKElastix example data:
+  Apache-2.0.
+
+## Reproduce
+
+```bash
+python scripts/make_builtin_pairs.py --shared ../shared --out builtin-pairs       # pairs-x1.csv, pairs-x2.csv
+ctdenoise train --config builtin-stresnet-x1 --pairs builtin-pairs/pairs-x1.csv --out runs/builtin-stresnet-x1
+python scripts/build_builtin_models.py package --runs runs --pairs builtin-pairs  # INT8 + model.pt + card.json
+python scripts/build_builtin_models.py evaluate --shared ../shared                # held-out scores → card.json
+python scripts/build_builtin_models.py cards                                      # this page
+```
+
+The shipped weights were trained on a lent NVIDIA H200 GPU (bf16 autocast, `train.device: cuda`) with
+`scripts/device_train_builtins.py`, which builds the same pairs there and calls the same `train()` with the same
+`builtin-*` configs; on this project's 2-core CPU the configs run as they are (add `--precision bf16`), much slower.
+
+Metrics: PSNR/SSIM against the real full-dose scan, in the paper's window [−1000, 500] HU (mean of axial, coronal
+and sagittal slices) and in 3D over the body in [−1000, 1000] HU; 10 % dose, seed 0. "input" is the low-dose input
+interpolated (linearly, by physical position) to the output grid; "best Gaussian" is the Gaussian filter of it
+whose σ (swept 0.25–3 mm) scores best on the body — an oracle that peeks at the reference
+(`ctdenoise.builtin.evaluation`).
+"""
+
+
+def cards(out: Path) -> None:
+    """Write the model-card page from every built-in's ``card.json``."""
+    from ctdenoise.builtin.catalog import builtin_card, builtin_summary
+
+    lines = [CARD_HEADER]
+    for name in builtin_names():
+        card, row = builtin_card(name), builtin_summary(name)
+        model = card["model"]
+        training = card["training"]["resolved_config"]
+        curve = card["training"]["curve"]
+        lines += [
+            f"## `{name}`",
+            "",
+            f"- Network: {model['arch']} F={model['features']} N={model['blocks']} z×{model['z_scale']}, "
+            f"{row['parameters']:,} parameters, {row['macs_per_voxel']:,.0f} MACs per output voxel, "
+            f"{row['size_mb']:.1f} MB on disk (FP32 `model.pt` + OpenVINO FP32/INT8).",
+            f"- Config: `builtin-{name}` ({training['train']['steps']} steps, batch {training['data']['batch_size']}, "
+            f"patch {training['data']['patch_zyx']}, {training['train']['loss']} loss, lr {training['train']['lr']}, "
+            f"{training['train']['precision']}); trained in {card.get('device_training', {}).get('seconds', 'n/a')} s "
+            f"on {card.get('device_training', {}).get('hardware', 'n/a')}.",
+            f"- Validation PSNR (network units, last): {curve[-1]['val_psnr_db']:.2f} dB vs input "
+            f"{curve[-1]['val_input_psnr_db']:.2f} dB.",
+            f"- INT8 (NNCF accuracy control): {json.dumps(card['int8']['accuracy'])}.",
+            "",
+            "| held-out scan | method | PSNR [−1000, 500] | SSIM | PSNR body [−1000, 1000] | SSIM body | s |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for case, methods in card.get("held_out", {}).items():
+            for method, value in methods.items():
+                label = method.removeprefix(name + "-")
+                if method == "best_gaussian":
+                    label = f"best Gaussian (σ {value['sigma_mm']} mm)"
+                lines.append(
+                    f"| {case} | {label} | {value['psnr_paper_window_db']:.2f} | {value['ssim_paper_window']:.3f} | "
+                    f"{value['psnr_body_db']:.2f} | {value['ssim_body']:.3f} | {value.get('seconds', '')} |"
+                )
+        lines += ["", LIMITS, ""]
+    out.write_text("\n".join(lines))
+
+
+LIMITS = (
+    "Limits: seen vendors GE, Philips, Siemens; kernels smooth to sharp (STANDARD, C, B70f); 2–3 mm slices and the "
+    "phantom's 1 mm; adult chests; noise from a simulator (10 % dose), not from real low-dose acquisitions. "
+    "Research use only, not for diagnosis."
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("package")
+    p.add_argument("--runs", type=Path, default=Path("runs"))
+    p.add_argument("--pairs", type=Path, default=Path("builtin-pairs"))
+    p.add_argument("--only", nargs="*", default=None)
+    e = sub.add_parser("evaluate")
+    e.add_argument("--shared", type=Path, default=Path(os.environ.get("CTDENOISE_SHARED", "../shared")))
+    e.add_argument("--json", type=Path, default=Path("builtin-eval.json"))
+    e.add_argument("--only", nargs="*", default=None)
+    e.add_argument("--cache", type=Path, default=Path("builtin-eval"), help="simulated held-out inputs, reused")
+    e.add_argument("--cases-only", action="store_true", help="only simulate the held-out inputs into --cache")
+    c = sub.add_parser("cards")
+    c.add_argument("--out", type=Path, default=Path("docs/builtin-models.md"))
+    args = parser.parse_args()
+    if args.command == "cards":
+        cards(args.out)
+        return 0
+    names = args.only or (BUILTIN_NAMES if args.command == "package" else builtin_names())
+    if args.command == "package":
+        package(args.runs, args.pairs, names)
+    else:
+        if args.cases_only:
+            held_out_cases(args.shared, args.cache)
+        else:
+            evaluate(args.shared, names, args.json, args.cache)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
