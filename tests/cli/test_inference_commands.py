@@ -12,7 +12,7 @@ from ctdenoise.io import read_volume, write_volume
 from ctdenoise.models import HUNormalization, ModelConfig, build_model, save_model_file
 from ctdenoise.volume import Volume
 
-TINY = ModelConfig(arch="stresnet", features=4, blocks=1, head_kernel=3, z_scale=2)
+TINY = ModelConfig.of("stresnet", features=4, blocks=1, head_kernel=3, z_scale=2)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ class NotAModel:
 
 
 def saved_model(tmp_path: Path) -> tuple[Path, nn.Module, ModelConfig]:
-    config = ModelConfig(arch="stresnet", features=4, blocks=1, z_scale=2, head_kernel=3)
+    config = ModelConfig.of("stresnet", features=4, blocks=1, z_scale=2, head_kernel=3)
     torch.manual_seed(1)
     model = build_model(config)
     nn.init.normal_(model.tail.last_conv.weight, std=0.1)

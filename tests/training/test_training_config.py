@@ -14,7 +14,12 @@ from ctdenoise.training import available_presets, load_training_config, model_co
 def test_presets_resolve_and_match_their_model_presets() -> None:
     assert {"quick", "paper"} <= set(available_presets())
     paper = model_config(load_training_config("paper"))
-    assert (paper.features, paper.blocks, paper.head_kernel, paper.z_scale) == (64, 9, 5, 2)
+    assert (paper.settings["features"], paper.settings["blocks"], paper.settings["head_kernel"], paper.z_scale) == (
+        64,
+        9,
+        5,
+        2,
+    )
     quick = load_training_config("quick", {"model": {"arch": "srresnet"}, "train": {"precision": "bf16"}})
     assert model_config(quick).arch == "srresnet" and quick["train"]["precision"] == "bf16"
 

@@ -141,15 +141,16 @@ def benchmark(
     runtimes: str | None = typer.Option(None, "--runtimes", help="Only these runtimes, e.g. torch,openvino."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
-    """Time SRResNet and STResNet × torch/OpenVINO/ONNX Runtime × FP32/BF16/INT8 (the paper's Table 1 speeds)."""
-    from ctdenoise.inference.benchmark import COMBINATIONS, benchmark_table, run_benchmark
+    """Time every network × torch/OpenVINO/ONNX Runtime × FP32/BF16/INT8 (the paper's Table 1 speeds)."""
+    from ctdenoise.inference.benchmark import benchmark_table, run_benchmark
+    from ctdenoise.inference.runtimes import COMBINATIONS, RUNTIMES
 
     combinations = COMBINATIONS
     if runtimes:
         wanted = {name.strip() for name in runtimes.split(",")}
         combinations = tuple(pair for pair in COMBINATIONS if pair[0] in wanted)
         if not combinations:
-            raise CtDenoiseError(f"--runtimes {runtimes!r} names none of torch, openvino, onnxruntime")
+            raise CtDenoiseError(f"--runtimes {runtimes!r} names none of {', '.join(RUNTIMES)}")
     report = run_benchmark(
         shape_zyx=_triple(shape, "--shape"),
         preset=preset,

@@ -255,7 +255,7 @@ def _mark_onnx_precision(path: Path, precision: str) -> None:
 
     import onnx
 
-    from ctdenoise.inference.export import ONNX_METADATA_KEY
+    from ctdenoise.inference.conversion import ONNX_METADATA_KEY
 
     proto = onnx.load(str(path))
     for entry in proto.metadata_props:
@@ -355,7 +355,7 @@ def quantize_model(
         calibration_volumes, model.normalization, n_eval_patches, patch_zyx, model.z_scale, reference_volumes, seed + 1
     )
     steps.update(1)
-    from ctdenoise.inference.export import export_onnx, save_openvino_ir
+    from ctdenoise.inference.conversion import export_onnx, save_openvino_ir
 
     fp32_model = model.openvino_fp32_model()
     if max_drop_db is None:

@@ -89,8 +89,8 @@ def save_model_file(
     """Save a self-describing model file (atomic; ``extra`` must hold plain Python values and tensors).
 
     Example:
-        >>> from ctdenoise.models import PRESETS, build_model
-        >>> config = PRESETS["tiny"]
+        >>> from ctdenoise.models import build_model, preset_config
+        >>> config = preset_config("tiny")
         >>> save_model_file(tmp / "tiny.pt", build_model(config), config, HUNormalization(), {"note": "demo"})  # doctest: +SKIP
     """
     return save_record(model_record(model, config, normalization, extra), path)
@@ -144,8 +144,7 @@ def load_model_file(path: Path | str) -> LoadedModel:
     except (KeyError, RuntimeError) as error:
         detail = str(error).strip().splitlines()[0]
         raise CtDenoiseError(
-            f"{path}: weights do not match the stored architecture ({config.arch}, F={config.features}, "
-            f"N={config.blocks}, z_scale={config.z_scale}): {detail}"
+            f"{path}: weights do not match the stored architecture ({config.as_dict()}): {detail}"
         ) from None
     metadata = dict(record.get("metadata", {}))
     if "training" in record:
