@@ -13,7 +13,8 @@ from rich.console import Console
 
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.io.atomic import atomic_path
-from ctdenoise.study.data_stage import prepare_study_data, read_pairs_manifest
+from ctdenoise.pairs import PairRecord, read_pairs_manifest
+from ctdenoise.study.data_stage import prepare_study_data
 from ctdenoise.study.evaluate_stage import denoise_test_split, low_dose_on_full_grid, score_outputs
 from ctdenoise.study.machine import machine_description, package_versions
 from ctdenoise.study.methods import BASELINE, LOW_DOSE, Method, study_methods
@@ -51,9 +52,9 @@ class StudyProgress:
         self.console.print(f"[green]✓[/] {stage.name} ({status})")
 
 
-def _test_rows(out_dir: Path) -> list[dict[str, Any]]:
+def _test_rows(out_dir: Path) -> list[PairRecord]:
     manifest = out_dir / "data" / "pairs.csv"
-    return [row for row in read_pairs_manifest(manifest) if row["split"] == "test"]
+    return [row for row in read_pairs_manifest(manifest) if row.split == "test"]
 
 
 def build_stages(
@@ -80,15 +81,15 @@ def build_stages(
             from ctdenoise.inference import quantize_model
             from ctdenoise.io import read_volume
 
-            train_rows = [r for r in read_pairs_manifest(out_dir / "data" / "pairs.csv") if r["split"] == "train"]
+            train_rows = [r for r in read_pairs_manifest(out_dir / "data" / "pairs.csv") if r.split == "train"]
             settings = dict(config["quantize"])  # quantize_model's own keyword arguments; it owns their defaults
             if "patch_zyx" in settings:
                 settings["patch_zyx"] = tuple(settings["patch_zyx"])
             result = quantize_model(
                 load_stage_record(out_dir, f"train-{arch}-fp32")["result"]["best_checkpoint"],
-                [read_volume(row["low_dose"]) for row in train_rows],
+                [read_volume(row.low_dose) for row in train_rows],
                 work / "int8",
-                reference_volumes=[read_volume(row["full_dose"]) for row in train_rows],
+                reference_volumes=[read_volume(row.full_dose) for row in train_rows],
                 seed=config["seed"],
                 overwrite=True,
                 **settings,

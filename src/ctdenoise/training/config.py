@@ -16,7 +16,7 @@ from ctdenoise.errors import CtDenoiseError
 from ctdenoise.models.config import ModelConfig
 from ctdenoise.models.normalization import HUNormalization
 from ctdenoise.models.presets import DEFAULT_ARCH, preset_config
-from ctdenoise.training.data import PAPER_SPLIT_PATIENTS
+from ctdenoise.pairs import PAPER_SPLIT_PATIENTS
 
 DEFAULTS: dict[str, Any] = {
     "model": {"preset": "quick"},  # plus arch, z_scale and the network's own settings (features, ...) over the preset
