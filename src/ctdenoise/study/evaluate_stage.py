@@ -30,7 +30,7 @@ def denoise_test_split(
             volume, model, method.precision, method.runtime, progress=False, num_threads=num_threads
         )
         seconds.append(time.perf_counter() - started)
-        path = out_dir / f"{row['subject_id']}.nii.gz"
+        path = out_dir / f"{row.subject_id}.nii.gz"
         write_volume(denoised, path, overwrite=True)
         outputs[row.subject_id] = str(path)
     return {
@@ -49,7 +49,7 @@ def low_dose_on_full_grid(test_rows: list[PairRecord], out_dir: Path) -> dict[st
     for row in test_rows:
         target = read_volume(row.full_dose)
         resampled = resample_to_grid(read_volume(row.low_dose), target, linear=True)
-        path = out_dir / f"{row['subject_id']}.nii.gz"
+        path = out_dir / f"{row.subject_id}.nii.gz"
         write_volume(resampled, path, overwrite=True)
         outputs[row.subject_id] = str(path)
     return outputs
