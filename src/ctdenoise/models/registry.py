@@ -16,6 +16,7 @@ from typing import Any
 from torch import nn
 
 from ctdenoise.errors import CtDenoiseError
+from ctdenoise.models.redcnn import REDCNN
 from ctdenoise.models.srresnet3d import SRResNet3D
 from ctdenoise.models.stresnet import STResNet
 
@@ -50,6 +51,13 @@ _RESNET_SIZES = {
 NETWORKS: dict[str, NetworkEntry] = {
     "srresnet": NetworkEntry(SRResNet3D, "SRResNet", _RESNET_SIZES, "Wei & Hsu, MIDL 2021 (SRResNet-3D baseline)"),
     "stresnet": NetworkEntry(STResNet, "STResNet", _RESNET_SIZES, "Wei & Hsu, MIDL 2021"),
+    # Chen et al., IEEE TMI 2017: 96 features. quick: 32 features, about the training cost of quick SRResNet.
+    "redcnn": NetworkEntry(
+        REDCNN,
+        "RED-CNN",
+        {"tiny": {"features": 4}, "quick": {"features": 32}, "bench": {"features": 96}, "paper": {"features": 96}},
+        "Chen et al., IEEE TMI 36(12):2524-2535, 2017",
+    ),
 }
 
 
