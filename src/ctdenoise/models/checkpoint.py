@@ -123,6 +123,14 @@ def read_record(path: Path | str) -> dict[str, Any]:
     return record
 
 
+def _without_legacy_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """Files written before the network registry stored STResNet's ``temporal_relu`` for SRResNet too (where it
+    did nothing); drop it there so those files still load."""
+    if values.get("arch") == "srresnet":
+        return {key: value for key, value in values.items() if key != "temporal_relu"}
+    return values
+
+
 def load_model_file(path: Path | str) -> LoadedModel:
     """Rebuild the network a model file or a training checkpoint (``last.pt``/``best.pt``) describes.
 
@@ -132,7 +140,7 @@ def load_model_file(path: Path | str) -> LoadedModel:
     path = Path(path)
     record = read_record(path)
     try:
-        config = ModelConfig.from_dict(record["model_config"])
+        config = ModelConfig.from_dict(_without_legacy_settings(record["model_config"]))
     except (KeyError, TypeError) as error:
         raise CtDenoiseError(f"{path}: model file has no valid architecture record: {error}") from None
     except CtDenoiseError as error:

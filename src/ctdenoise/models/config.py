@@ -14,7 +14,8 @@ from ctdenoise.models.registry import network_entry
 
 
 def network_settings(arch: str) -> dict[str, Any]:
-    """The settings a network's constructor takes besides ``z_scale``, with its defaults.
+    """The settings a network's constructor takes besides ``z_scale``, with its defaults: its positional-or-keyword
+    arguments (keyword-only ones are for subclasses, e.g. SRResNet3D's ``factorised`` that STResNet sets).
 
     Example:
         >>> network_settings("redcnn")

@@ -21,8 +21,8 @@ class SRResNet3D(nn.Module):
         blocks: residual blocks N (paper: 9).
         z_scale: 2 to double the number of slices (input Z → output 2Z), 1 for same-grid denoising.
         head_kernel: odd kernel size of the 1→F head conv (paper: 5).
-        factorised: replace every 3×3×3 conv by spatial 1×3×3 + temporal 3×1×1 (that is ``STResNet``).
-        temporal_relu: ReLU between the spatial and temporal conv of a factorised unit.
+        factorised: keyword only, for ``STResNet``: replace every 3×3×3 conv by spatial 1×3×3 + temporal 3×1×1.
+        temporal_relu: keyword only, for ``STResNet``: ReLU between the spatial and temporal conv.
 
     Example:
         >>> import torch
@@ -37,6 +37,7 @@ class SRResNet3D(nn.Module):
         blocks: int = 9,
         z_scale: int = 2,
         head_kernel: int = 5,
+        *,
         factorised: bool = False,
         temporal_relu: bool = True,
     ) -> None:
