@@ -178,17 +178,16 @@ def run_benchmark(
     with tempfile.TemporaryDirectory(prefix="ctdenoise-bench-") as scratch:
         for arch in archs:
             model, config = _build(arch, preset)
+            try:  # a forward pass on the meta device: free, and it refuses inputs the network cannot take
+                macs_per_voxel = macs_per_output_voxel(config, shape_zyx, inference=True)
+            except RuntimeError as error:
+                raise CtDenoiseError(
+                    f"benchmark shape {shape_zyx} is too small for {arch}: {str(error).splitlines()[0]}"
+                ) from None
             network_input = model.normalization.to_model(synthetic_ct_hu(shape_zyx))[None, None]
             if any(precision == "int8" for _, precision in combinations):
                 _add_int8_files(model, Path(scratch), calibration_patches)
-            operations = (
-                2.0
-                * macs_per_output_voxel(config, shape_zyx, inference=True)
-                * shape_zyx[0]
-                * config.z_scale
-                * shape_zyx[1]
-                * shape_zyx[2]
-            )
+            operations = 2.0 * macs_per_voxel * shape_zyx[0] * config.z_scale * shape_zyx[1] * shape_zyx[2]
             for runtime, precision in combinations:
                 bar.set_postfix_str(f"{arch} {runtime} {precision}")
                 predictor = make_predictor(model, runtime, precision, num_threads=threads)
