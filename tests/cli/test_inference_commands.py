@@ -9,10 +9,10 @@ from typer.testing import CliRunner
 
 from ctdenoise.cli.main import app, main
 from ctdenoise.io import read_volume, write_volume
-from ctdenoise.models import HUNormalization, ModelConfig, build_model, save_model_file
+from ctdenoise.models import NETWORKS, HUNormalization, ModelConfig, build_model, save_model_file
 from ctdenoise.volume import Volume
 
-TINY = ModelConfig(arch="stresnet", features=4, blocks=1, head_kernel=3, z_scale=2)
+TINY = ModelConfig.of("stresnet", features=4, blocks=1, head_kernel=3, z_scale=2)
 
 
 @pytest.fixture(scope="module")
@@ -68,17 +68,17 @@ def test_export_then_quantize_then_denoise_int8(files):
     assert result.exit_code == 0 and "openvino int8" in result.output, result.output
 
 
-def test_benchmark_json_has_the_results_list():
+def test_benchmark_json_has_the_results_list(capsys):
     result = CliRunner().invoke(
         app,
-        ["benchmark", "--json", "--shape", "2,8,8", "--preset", "tiny", "--runtimes", "torch", "--repetitions", "1"],
+        ["benchmark", "--json", "--shape", "2,24,24", "--preset", "tiny", "--runtimes", "torch", "--repetitions", "1"],
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert [(row["model"], row["precision"]) for row in report["results"]] == [
-        ("srresnet", "fp32"),
-        ("srresnet", "bf16"),
-        ("stresnet", "fp32"),
-        ("stresnet", "bf16"),
+        (arch, precision) for arch in NETWORKS for precision in ("fp32", "bf16")
     ]
     assert set(report["results"][0]) == {"model", "runtime", "precision", "median_s", "speedup_vs_srresnet_fp32"}
+    with pytest.raises(SystemExit) as exit_info:  # RED-CNN's unpadded 5×5 layers need 21 pixels in-plane
+        main(["benchmark", "--shape", "2,8,8", "--preset", "tiny", "--runtimes", "torch", "--no-progress"])
+    assert exit_info.value.code == 2 and "too small for redcnn" in capsys.readouterr().err

@@ -10,21 +10,21 @@ import yaml
 from typer.testing import CliRunner
 
 from ctdenoise.cli.main import app, main
-from ctdenoise.models import PRESETS, build_model, count_parameters, preset_config
+from ctdenoise.models import NETWORKS, SIZES, build_model, count_parameters, preset_config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training"))
 from training_helpers import tiny_config, write_pairs  # noqa: E402
 
 
-def test_models_table_lists_every_preset_for_both_architectures() -> None:
+def test_models_table_lists_every_size_of_every_registered_network() -> None:
     result = CliRunner().invoke(app, ["models"])
     assert result.exit_code == 0, result.output
     rows = [line.split() for line in result.stdout.split("\n\n")[0].splitlines()[1:]]  # the presets table
-    assert [(row[0], row[1]) for row in rows] == [(name, arch) for name in PRESETS for arch in ("srresnet", "stresnet")]
+    assert [(row[0], row[1]) for row in rows] == [(name, arch) for name in SIZES for arch in NETWORKS]
     for row in rows:
-        assert int(row[5].replace(",", "")) == count_parameters(build_model(preset_config(row[0], row[1])))
+        assert int(row[3].replace(",", "")) == count_parameters(build_model(preset_config(row[0], row[1])))
         if row[1] == "srresnet":
-            assert row[7] == "1.00×"
+            assert row[5] == "1.00×"
 
 
 def test_train_command_runs_a_yaml_and_refuses_bad_configs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -11,8 +11,8 @@ import torch
 
 from ctdenoise.models import ModelConfig, build_model
 
-TINY_Z2 = ModelConfig(arch="stresnet", features=4, blocks=1, head_kernel=3, z_scale=2)
-TINY_Z1 = ModelConfig(arch="srresnet", features=4, blocks=1, head_kernel=3, z_scale=1)
+TINY_Z2 = ModelConfig.of("stresnet", features=4, blocks=1, head_kernel=3, z_scale=2)
+TINY_Z1 = ModelConfig.of("srresnet", features=4, blocks=1, head_kernel=3, z_scale=1)
 
 
 def randomised_model(config: ModelConfig, seed: int = 0) -> torch.nn.Module:

@@ -88,7 +88,7 @@ def test_quantize_needs_calibration_and_refuses_to_clobber(tmp_path, tiny_model_
 @pytest.mark.parametrize("z_scale", [2, 1])
 def test_the_global_residual_add_is_found_in_the_exported_graph(z_scale):
     """Accuracy-controlled INT8 keeps this add in float; it must be found behind the phase form's interleave."""
-    config = ModelConfig(arch="stresnet", features=4, blocks=1, z_scale=z_scale, head_kernel=3)
+    config = ModelConfig.of("stresnet", features=4, blocks=1, z_scale=z_scale, head_kernel=3)
     model = from_loaded_model(LoadedModel(build_model(config).eval(), config, HUNormalization()))
     ov_model = model.openvino_fp32_model()
     name = quantize_module.output_residual_add_name(ov_model)

@@ -10,7 +10,7 @@ from inference_helpers import ct_like_hu
 
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.inference import load_inference_model, make_predictor
-from ctdenoise.inference.runtimes import OpenVINOPredictor
+from ctdenoise.inference.runtimes import COMBINATIONS, RUNTIMES, OpenVINOPredictor
 from ctdenoise.models import HUNormalization
 
 
@@ -69,3 +69,26 @@ def test_torch_runtime_refuses_int8_with_a_hint(tiny_model_file):
 
 def test_a_lone_int8_onnx_file_says_it_is_int8(tiny_int8_folder):
     assert load_inference_model(tiny_int8_folder / "model_int8.onnx").available() == [("onnxruntime", "int8")]
+
+
+def test_the_runtime_registry_decides_what_each_kind_of_model_can_run(tiny_model_file, tiny_int8_folder):
+    """A checkpoint runs every float pair; a quantized folder adds INT8 and needs no PyTorch network."""
+    assert load_inference_model(tiny_model_file).available() == [
+        ("torch", "fp32"),
+        ("torch", "bf16"),
+        ("openvino", "fp32"),
+        ("openvino", "bf16"),
+        ("onnxruntime", "fp32"),
+    ]
+    folder = load_inference_model(tiny_int8_folder)
+    assert ("openvino", "int8") in folder.available() and ("torch", "fp32") not in folder.available()
+    assert set(COMBINATIONS) == {  # what the benchmark times: the seven pairs of the speed table
+        ("torch", "fp32"),
+        ("torch", "bf16"),
+        ("openvino", "fp32"),
+        ("openvino", "bf16"),
+        ("openvino", "int8"),
+        ("onnxruntime", "fp32"),
+        ("onnxruntime", "int8"),
+    }
+    assert set(RUNTIMES) == {"torch", "openvino", "onnxruntime"}

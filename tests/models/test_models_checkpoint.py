@@ -21,7 +21,7 @@ class NotAModel:
 
 
 def saved_model(tmp_path: Path) -> tuple[Path, nn.Module, ModelConfig]:
-    config = ModelConfig(arch="stresnet", features=4, blocks=1, z_scale=2, head_kernel=3)
+    config = ModelConfig.of("stresnet", features=4, blocks=1, z_scale=2, head_kernel=3)
     torch.manual_seed(1)
     model = build_model(config)
     nn.init.normal_(model.tail.last_conv.weight, std=0.1)
@@ -87,3 +87,13 @@ def test_foreign_state_dict_and_wrong_architecture(tmp_path: Path) -> None:
     torch.save(record, mismatched)
     with pytest.raises(CtDenoiseError, match="unknown architecture"):
         load_model_file(mismatched)
+
+
+def test_files_from_before_the_registry_still_load(tmp_path: Path) -> None:
+    """Older files stored STResNet's temporal_relu for SRResNet too; it did nothing there and is dropped."""
+    config = ModelConfig.of("srresnet", features=4, blocks=1, z_scale=2, head_kernel=3)
+    path = save_model_file(tmp_path / "old.pt", build_model(config), config, HUNormalization())
+    record = torch.load(path, weights_only=True)
+    record["model_config"]["temporal_relu"] = True
+    torch.save(record, path)
+    assert load_model_file(path).config == config

@@ -1,15 +1,25 @@
-"""Shapes, kernel layout, analytic parameter/MAC counts and the identity start of SRResNet-3D and STResNet."""
+"""Every registered network (shapes, identity start, settings round trip), and the analytic parameter/MAC counts
+and kernel layout of SRResNet-3D and STResNet."""
 
 from __future__ import annotations
-
-import copy
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from ctdenoise.models import ModelConfig, SRResNet3D, STResNet, build_model, count_parameters, macs_per_output_voxel
+from ctdenoise.errors import CtDenoiseError
+from ctdenoise.models import (
+    NETWORKS,
+    SIZES,
+    ModelConfig,
+    SRResNet3D,
+    STResNet,
+    build_model,
+    count_parameters,
+    macs_per_output_voxel,
+    preset_config,
+)
 
 
 def conv_unit_parameters(c_in: int, c_out: int, factorised: bool) -> int:
@@ -23,7 +33,7 @@ def conv_unit_macs(c_in: int, c_out: int, factorised: bool) -> int:
 
 
 CONFIGS = [
-    ModelConfig(arch=arch, features=features, blocks=blocks, z_scale=z_scale, head_kernel=head_kernel)
+    ModelConfig.of(arch, features=features, blocks=blocks, z_scale=z_scale, head_kernel=head_kernel)
     for arch in ("srresnet", "stresnet")
     for features, blocks, z_scale, head_kernel in [(4, 1, 2, 3), (6, 2, 1, 5), (16, 3, 2, 5)]
 ]
@@ -31,35 +41,46 @@ CONFIGS = [
 
 @pytest.mark.parametrize("config", CONFIGS, ids=str)
 def test_parameter_count_matches_the_analytic_formula(config: ModelConfig) -> None:
-    f, factorised = config.features, config.arch == "stresnet"
+    f, factorised = config.settings["features"], config.arch == "stresnet"
     unit = conv_unit_parameters(f, f, factorised)
     upsampler = unit if config.z_scale == 2 else 0
-    expected = (config.head_kernel**3 * f + f) + 2 * config.blocks * unit + unit + upsampler
+    expected = (config.settings["head_kernel"] ** 3 * f + f) + 2 * config.settings["blocks"] * unit + unit + upsampler
     expected += conv_unit_parameters(f, 1, factorised)
     assert count_parameters(build_model(config)) == expected
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=str)
 def test_macs_per_output_voxel_match_the_analytic_formula(config: ModelConfig) -> None:
-    f, factorised, z = config.features, config.arch == "stresnet", config.z_scale
+    f, factorised, z = config.settings["features"], config.arch == "stresnet", config.z_scale
     unit = conv_unit_macs(f, f, factorised)
-    on_input_grid = config.head_kernel**3 * f + (2 * config.blocks + 1) * unit
+    on_input_grid = config.settings["head_kernel"] ** 3 * f + (2 * config.settings["blocks"] + 1) * unit
     on_output_grid = (unit if z == 2 else 0) + conv_unit_macs(f, 1, factorised)
     assert macs_per_output_voxel(config) == pytest.approx(on_input_grid / z + on_output_grid)
 
 
 def test_stresnet_costs_12_of_27_per_body_conv_at_paper_width() -> None:
-    full = macs_per_output_voxel(ModelConfig(arch="srresnet", features=64, blocks=9))
-    factorised = macs_per_output_voxel(ModelConfig(arch="stresnet", features=64, blocks=9))
+    full = macs_per_output_voxel(ModelConfig.of("srresnet", features=64, blocks=9))
+    factorised = macs_per_output_voxel(ModelConfig.of("stresnet", features=64, blocks=9))
     assert 1.9 < full / factorised < 27 / 12
 
 
 @pytest.mark.parametrize("z_scale", [1, 2])
-@pytest.mark.parametrize("arch", ["srresnet", "stresnet"])
+@pytest.mark.parametrize("arch", list(NETWORKS))
 def test_output_shape(arch: str, z_scale: int) -> None:
-    model = build_model(ModelConfig(arch=arch, features=4, blocks=1, z_scale=z_scale, head_kernel=3))
-    output = model(torch.zeros(2, 1, 5, 12, 10))
-    assert output.shape == (2, 1, 5 * z_scale, 12, 10)
+    model = build_model(preset_config("tiny", arch, z_scale=z_scale))
+    output = model(torch.zeros(2, 1, 5, 24, 22))
+    assert output.shape == (2, 1, 5 * z_scale, 24, 22)
+
+
+@pytest.mark.parametrize("arch", list(NETWORKS))
+def test_every_network_has_every_size_and_its_settings_round_trip(arch: str) -> None:
+    assert set(NETWORKS[arch].sizes) == set(SIZES)
+    for size in SIZES:
+        config = preset_config(size, arch)
+        assert ModelConfig.from_dict(config.as_dict()) == config
+        assert count_parameters(build_model(config)) > 0
+    with pytest.raises(CtDenoiseError, match=f"unknown model setting.*'colour'.*for {arch}"):
+        ModelConfig.of(arch, colour=3)
 
 
 def test_kernels_are_full_3d_in_srresnet_and_factorised_in_stresnet() -> None:
@@ -86,49 +107,26 @@ def test_spatial_conv_never_mixes_slices() -> None:
     assert torch.count_nonzero(response[:, :, 2]) > 0
 
 
-@pytest.mark.parametrize("arch", ["srresnet", "stresnet"])
+@pytest.mark.parametrize("arch", list(NETWORKS))
 def test_fresh_network_is_the_nearest_upsampled_input(arch: str) -> None:
-    """The tail starts at zero, so the output is the global residual alone: each input slice repeated twice."""
-    model = build_model(ModelConfig(arch=arch, features=4, blocks=1, z_scale=2, head_kernel=3))
-    low_dose = np.random.default_rng(0).normal(size=(1, 1, 3, 6, 5)).astype(np.float32)
+    """The last layer starts at zero, so the output is the global residual alone: each input slice repeated twice."""
+    model = build_model(preset_config("tiny", arch))
+    low_dose = np.random.default_rng(0).normal(size=(1, 1, 3, 24, 23)).astype(np.float32)
     expected = np.repeat(low_dose, 2, axis=2)  # output slices 2k and 2k+1 come from input slice k
     with torch.no_grad():
         np.testing.assert_array_equal(model(torch.from_numpy(low_dose)).numpy(), expected)
-        nn.init.normal_(model.tail.last_conv.weight)
+        for parameter in model.parameters():
+            nn.init.normal_(parameter, std=0.1)
         assert not np.allclose(model(torch.from_numpy(low_dose)).numpy(), expected)
-
-
-@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
-@pytest.mark.parametrize("arch", ["srresnet", "stresnet"])
-def test_eager_int8_quantization_sees_every_conv_relu_and_add(arch: str) -> None:
-    """Fuse conv+ReLU, quantize with fbgemm, and get a network of quantized ops that still tracks the float one."""
-    torch.manual_seed(0)
-    model = build_model(ModelConfig(arch=arch, features=4, blocks=1, z_scale=2, head_kernel=3)).eval()
-    nn.init.normal_(model.tail.last_conv.weight, std=0.1)
-    batch = torch.randn(1, 1, 4, 8, 8) * 0.3
-    with torch.no_grad():
-        reference = model(batch)
-    quantized = torch.ao.quantization.fuse_modules(copy.deepcopy(model), model.fusable_conv_relu_pairs())
-    quantized.qconfig = torch.ao.quantization.get_default_qconfig("fbgemm")
-    torch.ao.quantization.prepare(quantized, inplace=True)
-    with torch.no_grad():
-        quantized(batch)
-    torch.ao.quantization.convert(quantized, inplace=True)
-    kinds = {type(m).__name__ for m in quantized.modules()}
-    assert {"ConvReLU3d", "QFunctional"} <= kinds
-    assert "FloatFunctional" not in kinds
-    with torch.no_grad():
-        error = (quantized(batch) - reference).abs().max().item()
-    assert error < 0.1 * reference.abs().max().item()
 
 
 @pytest.mark.parametrize("config", [c for c in CONFIGS if c.z_scale == 2], ids=str)
 def test_inference_form_macs_match_the_analytic_formula(config: ModelConfig) -> None:
     """Phase form: upsampling and tail on the input grid for both phases (zero taps counted)."""
-    f, factorised = config.features, config.arch == "stresnet"
+    f, factorised = config.settings["features"], config.arch == "stresnet"
     unit = conv_unit_macs(f, f, factorised)
     taps = 3 if factorised else 27  # z-taps × in-plane taps of the folded (temporal or full) convs
-    head_and_body = config.head_kernel**3 * f + (2 * config.blocks + 1) * unit
+    head_and_body = config.settings["head_kernel"] ** 3 * f + (2 * config.settings["blocks"] + 1) * unit
     upsample = (9 * f * f if factorised else 0) + 2 * taps * f * f  # spatial once, then even and odd phase
     tail = 2 * (9 * f * f if factorised else 0) + 2 * taps * f * 4  # per phase: spatial, then the C→4 fold
     expected = (head_and_body + upsample + tail) / 2

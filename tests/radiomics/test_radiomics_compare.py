@@ -9,6 +9,7 @@ import pytest
 
 from ctdenoise.cli.main import main
 from ctdenoise.errors import CtDenoiseError
+from ctdenoise.figures import plot_radiomics_heatmap
 from ctdenoise.radiomics.cases import read_cases
 from ctdenoise.radiomics.compare import compare_radiomics
 
@@ -20,7 +21,14 @@ def read_csv(path):
 
 def test_compare_radiomics_finds_the_shift_and_nothing_for_a_copy(radiomics_cases, tmp_path):
     out = tmp_path / "out"
-    summary = compare_radiomics(radiomics_cases, out, baseline="base", reference="full_dose", progress=False)
+    summary = compare_radiomics(
+        radiomics_cases,
+        out,
+        baseline="base",
+        reference="full_dose",
+        progress=False,
+        plot_heatmap=plot_radiomics_heatmap,
+    )
     assert summary["nodules"] == 4 and summary["cases"] == 2 and summary["features"] == 74
     assert summary["settings"]["binWidth"] == 25 and summary["settings"]["resampledPixelSpacing"] == [1.0, 1.0, 1.0]
     assert summary["consistent_features"]["same"] == 74  # an identical copy never differs

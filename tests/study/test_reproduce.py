@@ -1,4 +1,4 @@
-"""The whole study, end to end, on a tiny cohort: every stage runs for real (phantom, simulation, four trainings,
+"""The whole study, end to end, on a tiny cohort: every stage runs for real (phantom, simulation, six trainings,
 INT8 quantization, inference, metrics, radiomics, benchmark) and the report carries the computed numbers."""
 
 import json
@@ -29,7 +29,8 @@ def test_report_files_are_written_with_every_table1_row(tiny_study):
     out, paths = tiny_study
     results = json.loads(paths["json"].read_text())
     rows = {(row["model"], row["precision"]) for row in results["table1"]}
-    assert rows == {(m, p) for m in ("SRResNet", "STResNet") for p in ("FP32", "BF16", "INT8")}
+    networks = ("SRResNet", "STResNet", "RED-CNN")  # tiny-study.yaml's training.networks
+    assert rows == {(m, p) for m in networks for p in ("FP32", "BF16", "INT8")}
     for row in results["table1"]:
         assert 0 < row["psnr_mean"] < 100 and 0 < row["ssim_mean"] <= 1 and row["lpips_mean"] >= 0
         assert row["inference_s"] > 0 and row["inference_speedup"] > 0

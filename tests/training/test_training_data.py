@@ -1,4 +1,4 @@
-"""Pairs manifest, patient-level split, pair geometry, and patches whose low and full dose cover the same slab."""
+"""Pair geometry, and patches whose low and full dose cover the same slab (the manifest: tests/test_pairs.py)."""
 
 from __future__ import annotations
 
@@ -10,53 +10,15 @@ from training_helpers import low_dose_from, synthetic_full_dose, write_pairs
 
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.models import HUNormalization
+from ctdenoise.pairs import read_pairs_manifest
 from ctdenoise.training.data import (
-    PairRecord,
     RandomPatchDataset,
     StepShardSampler,
     VolumePair,
-    assign_splits,
     check_pair_geometry,
     load_pairs,
-    read_pairs_manifest,
 )
 from ctdenoise.volume import Volume
-
-
-def test_manifest_paths_are_relative_to_the_csv(pairs_csv: Path) -> None:
-    records = read_pairs_manifest(pairs_csv)
-    assert [r.split for r in records] == ["train", "train", "train", "val"]
-    assert records[0].low_dose == pairs_csv.parent / "s00_low.mha"
-
-
-def test_manifest_errors_name_the_file(tmp_path: Path, pairs_csv: Path) -> None:
-    bad = tmp_path / "bad.csv"
-    bad.write_text("subject_id,low_dose\ns1,a.mha\n")
-    with pytest.raises(CtDenoiseError, match=r"bad\.csv.*full_dose"):
-        read_pairs_manifest(bad)
-    bad.write_text("subject_id,low_dose,full_dose\ns1,missing.mha,missing.mha\n")
-    with pytest.raises(CtDenoiseError, match="missing.mha does not exist"):
-        read_pairs_manifest(bad)
-    bad.write_text(f"subject_id,low_dose,full_dose,split\ns1,{pairs_csv.parent}/s00_low.mha,x,holdout\n")
-    with pytest.raises(CtDenoiseError, match="holdout"):
-        read_pairs_manifest(bad)
-
-
-def test_split_keeps_each_patient_in_one_split_with_paper_proportions() -> None:
-    records = [PairRecord(f"p{i:03d}", Path("l"), Path("f")) for i in range(184)]
-    records += [PairRecord("p000", Path("l2"), Path("f2"))]  # a second dose level of patient p000
-    splits = assign_splits(records, seed=3)
-    assert len(splits) == 184
-    counts = {name: sum(1 for s in splits.values() if s == name) for name in ("train", "val", "test")}
-    assert counts == {"train": 80, "val": 20, "test": 84}
-    assert splits != assign_splits(records, seed=4)  # the seed shuffles patients
-
-
-def test_split_keeps_given_splits_and_refuses_a_patient_in_two() -> None:
-    records = [PairRecord("a", Path("l"), Path("f"), "test"), PairRecord("b", Path("l"), Path("f"))]
-    assert assign_splits(records) == {"a": "test", "b": "train"}
-    with pytest.raises(CtDenoiseError, match="two splits"):
-        assign_splits(records + [PairRecord("a", Path("l"), Path("f"), "train")])
 
 
 def test_pair_geometry_check() -> None:

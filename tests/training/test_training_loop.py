@@ -10,7 +10,7 @@ import torch
 from training_helpers import tiny_config
 
 from ctdenoise.errors import CtDenoiseError
-from ctdenoise.models import load_model_file
+from ctdenoise.models import NETWORKS, load_model_file
 from ctdenoise.training import load_training_config, train
 
 
@@ -66,3 +66,13 @@ def test_bf16_autocast_on_cpu_trains_and_fp16_is_refused(pairs_csv: Path, tmp_pa
     assert all(p.dtype == torch.float32 for p in result.model.parameters())  # autocast keeps fp32 master weights
     with pytest.raises(CtDenoiseError, match="fp16 training needs a CUDA GPU"):
         train(tiny_config(pairs_csv, steps=1, precision="fp16"), tmp_path / "fp16", progress=False)
+
+
+@pytest.mark.parametrize("arch", list(NETWORKS))
+def test_every_registered_network_trains_and_its_checkpoint_reloads(pairs_csv: Path, tmp_path: Path, arch: str) -> None:
+    config = tiny_config(pairs_csv, steps=2, val_every=2)
+    config["model"]["arch"] = arch
+    config["data"]["patch_zyx"] = [4, 24, 24]  # in-plane ≥ 21: RED-CNN's unpadded encoder
+    result = train(config, tmp_path / arch, progress=False)
+    loaded = load_model_file(result.last_checkpoint)
+    assert loaded.config.arch == arch and loaded.metadata["training_step"] == 2

@@ -97,9 +97,14 @@ def quantize(
         ..., "--calibration", help="Pairs manifest CSV (low_dose,full_dose) or low-dose scans (repeatable)."
     ),
     out: Path = typer.Option(..., "--out", help="Model folder to write (OpenVINO IR FP32 + INT8, model.json)."),
-    patches: int = typer.Option(128, "--patches", help="Calibration patches."),
-    patch_size: str = typer.Option("8,64,64", "--patch-size", help="Calibration patch z,y,x in input voxels."),
-    max_volumes: int = typer.Option(4, "--max-volumes", help="Read at most this many calibration scans."),
+    # Defaults live in the API (quantize_model, read_calibration_data); None here means "theirs".
+    patches: int | None = typer.Option(None, "--patches", help="Calibration patches (default 128)."),
+    patch_size: str | None = typer.Option(
+        None, "--patch-size", help="Calibration patch z,y,x in input voxels (default 8,64,64)."
+    ),
+    max_volumes: int | None = typer.Option(
+        None, "--max-volumes", help="Read at most this many calibration scans (default 4)."
+    ),
     onnx: bool = typer.Option(False, "--onnx", help="Also write FP32 and INT8 ONNX files for ONNX Runtime."),
     seed: int = typer.Option(0, "--seed", help="Seed of the patch sampling."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
@@ -119,7 +124,10 @@ def quantize(
     from ctdenoise.io import refuse_to_clobber
 
     refuse_to_clobber(out, overwrite, inputs=(model,))
-    volumes, references = read_calibration_data(calibration, max_volumes=max_volumes)
+    reading = {"max_volumes": max_volumes} if max_volumes is not None else {}
+    sampling = {"n_patches": patches, "patch_zyx": _triple(patch_size, "--patch-size")}
+    sampling = {key: value for key, value in sampling.items() if value is not None}
+    volumes, references = read_calibration_data(calibration, **reading)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # gate warnings are printed below
         result = quantize_model(
@@ -127,8 +135,7 @@ def quantize(
             volumes,
             out,
             reference_volumes=references,
-            n_patches=patches,
-            patch_zyx=_triple(patch_size, "--patch-size"),
+            **sampling,
             onnx=onnx,
             seed=seed,
             overwrite=overwrite,
@@ -167,15 +174,16 @@ def benchmark(
     runtimes: str | None = typer.Option(None, "--runtimes", help="Only these runtimes, e.g. torch,openvino."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
-    """Time SRResNet and STResNet × torch/OpenVINO/ONNX Runtime × FP32/BF16/INT8 (the paper's Table 1 speeds)."""
-    from ctdenoise.inference.benchmark import COMBINATIONS, benchmark_table, run_benchmark
+    """Time every network × torch/OpenVINO/ONNX Runtime × FP32/BF16/INT8 (the paper's Table 1 speeds)."""
+    from ctdenoise.inference.benchmark import benchmark_table, run_benchmark
+    from ctdenoise.inference.runtimes import COMBINATIONS, RUNTIMES
 
     combinations = COMBINATIONS
     if runtimes:
         wanted = {name.strip() for name in runtimes.split(",")}
         combinations = tuple(pair for pair in COMBINATIONS if pair[0] in wanted)
         if not combinations:
-            raise CtDenoiseError(f"--runtimes {runtimes!r} names none of torch, openvino, onnxruntime")
+            raise CtDenoiseError(f"--runtimes {runtimes!r} names none of {', '.join(RUNTIMES)}")
     report = run_benchmark(
         shape_zyx=_triple(shape, "--shape"),
         preset=preset,

@@ -8,22 +8,21 @@ import typer
 
 
 def models() -> None:
-    """Tables of the network presets (parameters, convolution MACs per output voxel, SRResNet-3D vs STResNet) and of
-    the built-in models (size, MACs, held-out quality on real scans)."""
-    from ctdenoise.models import PRESETS, build_model, count_parameters, macs_per_output_voxel, preset_config
+    """Tables of every registered network at every size (parameters, convolution MACs per output voxel) and of the
+    built-in models (size, MACs, held-out quality on real scans)."""
+    from ctdenoise.models import NETWORKS, SIZES, build_model, count_parameters, macs_per_output_voxel, preset_config
 
-    typer.echo(
-        f"{'preset':<7} {'arch':<9} {'F':>3} {'N':>2} {'z×':>2} {'params':>10} {'MACs/voxel':>11} {'vs SRResNet':>11}"
-    )
-    for name in PRESETS:
+    typer.echo(f"{'preset':<7} {'arch':<9} {'z×':>2} {'params':>10} {'MACs/voxel':>11} {'vs SRResNet':>11}  settings")
+    for name in SIZES:
         baseline_macs = macs_per_output_voxel(preset_config(name, "srresnet"))
-        for arch in ("srresnet", "stresnet"):
+        for arch in NETWORKS:
             config = preset_config(name, arch)
             macs = macs_per_output_voxel(config)
             parameters = count_parameters(build_model(config))
+            settings = ",".join(f"{key}={value}" for key, value in config.settings.items())
             typer.echo(
-                f"{name:<7} {arch:<9} {config.features:>3} {config.blocks:>2} {config.z_scale:>2} "
-                f"{parameters:>10,} {macs:>11,.0f} {baseline_macs / macs:>10.2f}×"
+                f"{name:<7} {arch:<9} {config.z_scale:>2} {parameters:>10,} {macs:>11,.0f} "
+                f"{baseline_macs / macs:>10.2f}×  {settings}"
             )
     from ctdenoise.builtin.catalog import builtin_names, builtin_summary
 
@@ -54,7 +53,7 @@ def train(
         None, "--pairs", help="Pairs CSV (subject_id,low_dose,full_dose[,split]); overrides data.pairs."
     ),
     steps: int | None = typer.Option(None, "--steps", min=1, help="Training iterations; overrides train.steps."),
-    arch: str | None = typer.Option(None, "--arch", help="srresnet or stresnet; overrides model.arch."),
+    arch: str | None = typer.Option(None, "--arch", help="A network of `ctdenoise models`; overrides model.arch."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Train a denoising network on low-/full-dose pairs (torchrun for several GPUs or nodes)."""

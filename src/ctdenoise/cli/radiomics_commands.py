@@ -60,6 +60,7 @@ def compare_radiomics(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Paired t-test (+ Benjamini–Hochberg, Wilcoxon, CCC) of nodule radiomics, each method vs --baseline."""
+    from ctdenoise.figures import plot_radiomics_heatmap
     from ctdenoise.radiomics.compare import compare_radiomics as run
 
     summary = run(
@@ -73,6 +74,7 @@ def compare_radiomics(
         alpha=alpha,
         overwrite=overwrite,
         progress=progress,
+        plot_heatmap=plot_radiomics_heatmap,
     )
     typer.echo(f"{summary['nodules']} nodules in {summary['cases']} cases, {summary['features']} features")
     for method, count in summary["consistent_features"].items():

@@ -1,4 +1,4 @@
-"""CPU speed benchmark: SRResNet-3D and STResNet × {torch, OpenVINO, ONNX Runtime} × {FP32, BF16, INT8}.
+"""CPU speed benchmark: every registered network × {torch, OpenVINO, ONNX Runtime} × {FP32, BF16, INT8}.
 
 Reproduces the speed columns of Wei & Hsu (MIDL 2021) Table 1 as ratios to SRResNet FP32 in PyTorch eager
 (the paper: STResNet FP32 1.67×, STResNet INT8 7.11×; seconds per volume, ``paper/NOTES.md``), and says how
@@ -29,17 +29,8 @@ from typing import Any
 import numpy as np
 
 from ctdenoise.errors import CtDenoiseError
+from ctdenoise.inference.runtimes import COMBINATIONS
 
-COMBINATIONS: tuple[tuple[str, str], ...] = (
-    ("torch", "fp32"),
-    ("torch", "bf16"),
-    ("openvino", "fp32"),
-    ("openvino", "bf16"),
-    ("openvino", "int8"),
-    ("onnxruntime", "fp32"),
-    ("onnxruntime", "int8"),
-)
-ARCHS = ("srresnet", "stresnet")
 BASELINE = ("srresnet", "torch", "fp32")
 RESULT_KEYS = ("model", "runtime", "precision", "median_s", "speedup_vs_srresnet_fp32")
 # Published speed-ups vs SRResNet FP32 on a CPU (Table 1; PyTorch eager FP32 and eager INT8).
@@ -121,7 +112,7 @@ def _build(arch: str, preset: str) -> tuple[Any, Any]:
 
 def _add_int8_files(model: Any, scratch: Path, calibration_patches: int) -> None:
     """Quantize the benchmark network for OpenVINO and ONNX Runtime (timing only: synthetic calibration)."""
-    from ctdenoise.inference.export import save_openvino_ir
+    from ctdenoise.inference.conversion import save_openvino_ir
     from ctdenoise.inference.quantize import (
         CalibrationPatch,
         quantize_onnx_model,
@@ -141,7 +132,7 @@ def _add_int8_files(model: Any, scratch: Path, calibration_patches: int) -> None
 def run_benchmark(
     shape_zyx: Sequence[int] = (32, 256, 256),
     preset: str = "bench",
-    archs: Sequence[str] = ARCHS,
+    archs: Sequence[str] | None = None,
     combinations: Sequence[tuple[str, str]] = COMBINATIONS,
     repetitions: int = 3,
     warmup: int = 1,
@@ -153,8 +144,9 @@ def run_benchmark(
 
     Args:
         shape_zyx: input size in voxels (the paper's CPU table used whole volumes; 32×256×256 by default).
-        preset: model size from ``ctdenoise.models.PRESETS`` (``bench``: F=64, N=8).
-        archs: ``"srresnet"`` and/or ``"stresnet"``.
+        preset: model size from ``ctdenoise.models.SIZES`` (``bench``: F=64, N=8 for the ResNets).
+        archs: network names (``ctdenoise.models.NETWORKS``; None: all of them). SRResNet FP32 eager, the
+            baseline of the speed-ups, is timed only when ``"srresnet"`` is among them.
         combinations: (runtime, precision) pairs.
         repetitions: timed runs per combination (median, min and max are reported).
         warmup: untimed runs first (compilation, caches).
@@ -171,8 +163,10 @@ def run_benchmark(
     from tqdm.auto import tqdm
 
     from ctdenoise.inference.loading import make_predictor
+    from ctdenoise.models import NETWORKS
     from ctdenoise.models.complexity import macs_per_output_voxel
 
+    archs = list(NETWORKS) if archs is None else list(archs)
     shape_zyx = tuple(int(n) for n in shape_zyx)
     if len(shape_zyx) != 3 or min(shape_zyx) < 1:
         raise CtDenoiseError(f"benchmark shape must be three positive sizes z,y,x, got {shape_zyx}")
@@ -184,17 +178,16 @@ def run_benchmark(
     with tempfile.TemporaryDirectory(prefix="ctdenoise-bench-") as scratch:
         for arch in archs:
             model, config = _build(arch, preset)
+            try:  # a forward pass on the meta device: free, and it refuses inputs the network cannot take
+                macs_per_voxel = macs_per_output_voxel(config, shape_zyx, inference=True)
+            except RuntimeError as error:
+                raise CtDenoiseError(
+                    f"benchmark shape {shape_zyx} is too small for {arch}: {str(error).splitlines()[0]}"
+                ) from None
             network_input = model.normalization.to_model(synthetic_ct_hu(shape_zyx))[None, None]
             if any(precision == "int8" for _, precision in combinations):
                 _add_int8_files(model, Path(scratch), calibration_patches)
-            operations = (
-                2.0
-                * macs_per_output_voxel(config, inference=True)
-                * shape_zyx[0]
-                * config.z_scale
-                * shape_zyx[1]
-                * shape_zyx[2]
-            )
+            operations = 2.0 * macs_per_voxel * shape_zyx[0] * config.z_scale * shape_zyx[1] * shape_zyx[2]
             for runtime, precision in combinations:
                 bar.set_postfix_str(f"{arch} {runtime} {precision}")
                 predictor = make_predictor(model, runtime, precision, num_threads=threads)

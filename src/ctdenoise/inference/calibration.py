@@ -2,8 +2,8 @@
 
 ``--calibration`` takes either a pairs manifest (CSV with columns ``subject_id,low_dose,full_dose[,split]``,
 paths relative to the CSV, the same file training reads) or one or more image paths (DICOM folders or
-NIfTI/NRRD/MetaImage files) of low-dose scans without references. The CSV is read by the training code's
-``read_pairs_manifest``, so both accept exactly the same files.
+NIfTI/NRRD/MetaImage files) of low-dose scans without references. The CSV is read by
+``ctdenoise.pairs.read_pairs_manifest``, as in training, so both accept exactly the same files.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def read_calibration_data(
     if len(paths) == 1 and paths[0].suffix.lower() == ".csv":
         if not paths[0].is_file():
             raise CtDenoiseError(f"{paths[0]}: no such pairs manifest")
-        from ctdenoise.training.data import read_pairs_manifest
+        from ctdenoise.pairs import read_pairs_manifest
 
         order = {"val": 0, "train": 1}  # held-out validation scans first: they are what the model has not seen
         records = sorted(read_pairs_manifest(paths[0]), key=lambda record: order.get(record.split or "", 2))

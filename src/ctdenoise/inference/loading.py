@@ -14,13 +14,7 @@ from typing import Any
 
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.inference.model_folder import is_model_folder, read_model_folder
-from ctdenoise.inference.runtimes import (
-    PRECISIONS,
-    RUNTIMES,
-    OnnxRuntimePredictor,
-    OpenVINOPredictor,
-    TorchPredictor,
-)
+from ctdenoise.inference.runtimes import PRECISIONS, RUNTIMES
 from ctdenoise.inference.sliding_window import DEFAULT_OVERLAP_ZYX
 
 
@@ -52,19 +46,13 @@ class InferenceModel:
     _scratch: Any = field(default=None, repr=False)
 
     def available(self) -> list[tuple[str, str]]:
-        """The (runtime, precision) pairs this model can run."""
-        pairs = []
-        if self.module is not None:
-            pairs += [("torch", "fp32"), ("torch", "bf16"), ("onnxruntime", "fp32")]
-        if self.module is not None or "openvino_fp32" in self.files:
-            pairs += [("openvino", "fp32"), ("openvino", "bf16")]
-        if "openvino_int8" in self.files:
-            pairs.append(("openvino", "int8"))
-        if "onnx_fp32" in self.files and ("onnxruntime", "fp32") not in pairs:
-            pairs.append(("onnxruntime", "fp32"))
-        if "onnx_int8" in self.files:
-            pairs.append(("onnxruntime", "int8"))
-        return pairs
+        """The (runtime, precision) pairs this model can run (asked of every runtime in ``RUNTIMES``)."""
+        return [
+            (name, precision)
+            for name, runtime in RUNTIMES.items()
+            for precision in runtime.precisions
+            if runtime.can_run(self, precision)
+        ]
 
     def sliding_window_record(self) -> dict[str, list[int] | None]:
         """The sliding window as ``model.json`` stores it (read back by ``load_inference_model``)."""
@@ -78,7 +66,7 @@ class InferenceModel:
         if self._openvino_model is None:
             import openvino as ov
 
-            from ctdenoise.inference.export import convert_to_openvino
+            from ctdenoise.inference.conversion import convert_to_openvino
 
             if "openvino_fp32" in self.files:
                 self._openvino_model = ov.Core().read_model(str(self.files["openvino_fp32"]))
@@ -90,7 +78,7 @@ class InferenceModel:
         """An FP32 ONNX file: the deployed one, or a temporary export of the PyTorch network."""
         if "onnx_fp32" in self.files:
             return self.files["onnx_fp32"]
-        from ctdenoise.inference.export import export_onnx
+        from ctdenoise.inference.conversion import export_onnx
 
         if self._scratch is None:
             self._scratch = tempfile.TemporaryDirectory(prefix="ctdenoise-onnx-")
@@ -103,12 +91,10 @@ class InferenceModel:
 
 def describe_loaded(loaded: Any) -> dict:
     """The JSON-able description of a ``LoadedModel`` (architecture, config, normalisation, metadata)."""
-    from dataclasses import asdict
-
     config = loaded.config
     return {
         "arch": getattr(config, "arch", type(loaded.model).__name__),
-        "config": asdict(config) if hasattr(config, "__dataclass_fields__") else dict(config),
+        "config": config.as_dict() if hasattr(config, "as_dict") else dict(config),
         "normalization": loaded.normalization.as_dict(),
         "z_scale": int(getattr(config, "z_scale", 1)),
         "training_metadata": {key: value for key, value in dict(loaded.metadata or {}).items() if _is_jsonable(value)},
@@ -196,7 +182,7 @@ def load_inference_model(model: Any) -> InferenceModel:
             source=path,
         )
     if path.suffix.lower() == ".onnx":
-        from ctdenoise.inference.export import read_onnx_description
+        from ctdenoise.inference.conversion import read_onnx_description
 
         try:
             description = read_onnx_description(path)
@@ -227,13 +213,7 @@ def make_predictor(
         can = ", ".join(f"{r} {p}" for r, p in model.available())
         hint = " (run `ctdenoise quantize` to make an INT8 model folder)" if precision == "int8" else ""
         raise CtDenoiseError(f"{model.source or model.name}: cannot run {runtime} {precision}; it can run {can}{hint}")
-    if runtime == "torch":
-        return TorchPredictor(model.module, precision)
-    if runtime == "openvino":
-        source = model.files["openvino_int8"] if precision == "int8" else model.openvino_fp32_model()
-        return OpenVINOPredictor(source, precision, static_shapes=static_shapes, num_threads=num_threads)
-    path = model.files["onnx_int8"] if precision == "int8" else model.onnx_fp32_path()
-    return OnnxRuntimePredictor(path, num_threads=num_threads)
+    return RUNTIMES[runtime].make_predictor(model, precision, static_shapes=static_shapes, num_threads=num_threads)
 
 
 def choose_runtime_precision(

@@ -30,6 +30,7 @@ from ctdenoise.inference.loading import InferenceModel, load_inference_model
 from ctdenoise.inference.model_folder import FILE_NAMES, sha256_of, write_model_json
 from ctdenoise.inference.runtimes import OpenVINOPredictor
 from ctdenoise.io.atomic import atomic_path, refuse_to_clobber
+from ctdenoise.metrics.window import DEFAULT_WINDOW_HU
 from ctdenoise.volume import Volume
 
 MAX_PSNR_LOSS_DB = 0.1
@@ -38,7 +39,6 @@ MIN_BODY_FRACTION = 0.2
 DEFAULT_PATCH_ZYX = (8, 64, 64)
 DEFAULT_N_PATCHES = 128
 DEFAULT_N_EVAL_PATCHES = 16
-WINDOW_HU = (-1000.0, 500.0)
 
 
 @dataclass
@@ -169,7 +169,7 @@ def window_psnr_of_patches(predict: Any, patches: Sequence[CalibrationPatch], no
     values = []
     for patch in patches:
         output_hu = patch_output_hu(predict, patch, normalization)
-        values.append(image_quality(Volume(output_hu), Volume(patch.reference_hu), window_hu=WINDOW_HU)["psnr"])
+        values.append(image_quality(Volume(output_hu), Volume(patch.reference_hu), window_hu=DEFAULT_WINDOW_HU)["psnr"])
     return float(np.mean(values))
 
 
@@ -255,7 +255,7 @@ def _mark_onnx_precision(path: Path, precision: str) -> None:
 
     import onnx
 
-    from ctdenoise.inference.export import ONNX_METADATA_KEY
+    from ctdenoise.inference.conversion import ONNX_METADATA_KEY
 
     proto = onnx.load(str(path))
     for entry in proto.metadata_props:
@@ -283,12 +283,16 @@ def int8_accuracy(
         return Volume(np.concatenate([patch_output_hu(predict, patch, normalization) for patch in patches], axis=0))
 
     fp32_volume, int8_volume = stacked(fp32_predict), stacked(int8_predict)
-    agreement = image_quality(int8_volume, fp32_volume, window_hu=WINDOW_HU)
+    agreement = image_quality(int8_volume, fp32_volume, window_hu=DEFAULT_WINDOW_HU)
     accuracy = {"psnr_int8_vs_fp32": float(agreement["psnr"]), "ssim_int8_vs_fp32": float(agreement["ssim"])}
     if all(patch.reference_hu is not None for patch in patches):
         reference = Volume(np.concatenate([patch.reference_hu for patch in patches], axis=0))
-        accuracy["psnr_fp32_vs_reference"] = float(image_quality(fp32_volume, reference, window_hu=WINDOW_HU)["psnr"])
-        accuracy["psnr_int8_vs_reference"] = float(image_quality(int8_volume, reference, window_hu=WINDOW_HU)["psnr"])
+        accuracy["psnr_fp32_vs_reference"] = float(
+            image_quality(fp32_volume, reference, window_hu=DEFAULT_WINDOW_HU)["psnr"]
+        )
+        accuracy["psnr_int8_vs_reference"] = float(
+            image_quality(int8_volume, reference, window_hu=DEFAULT_WINDOW_HU)["psnr"]
+        )
         accuracy["psnr_loss_db"] = accuracy["psnr_fp32_vs_reference"] - accuracy["psnr_int8_vs_reference"]
     return accuracy
 
@@ -355,7 +359,7 @@ def quantize_model(
         calibration_volumes, model.normalization, n_eval_patches, patch_zyx, model.z_scale, reference_volumes, seed + 1
     )
     steps.update(1)
-    from ctdenoise.inference.export import export_onnx, save_openvino_ir
+    from ctdenoise.inference.conversion import export_onnx, save_openvino_ir
 
     fp32_model = model.openvino_fp32_model()
     if max_drop_db is None:

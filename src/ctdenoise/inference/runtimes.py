@@ -1,7 +1,10 @@
-"""Tile predictors for each runtime × precision: PyTorch eager, OpenVINO and ONNX Runtime on the CPU.
+"""The runtimes — PyTorch eager, OpenVINO and ONNX Runtime on the CPU — in one registry, ``RUNTIMES``.
 
-Every predictor is a callable from a normalised tile ``(1, 1, z, y, x)`` float32 numpy array to the network's
-output ``(1, 1, z * z_scale, y, x)``, so ``sliding_window_denoise`` and the benchmark treat them alike.
+A ``Runtime`` says which precisions it has, whether it can run a given model at one of them (from what the
+model holds: a PyTorch network, deployed IR or ONNX files) and makes the tile predictor. A predictor is a
+callable from a normalised tile ``(1, 1, z, y, x)`` float32 numpy array to the network's output
+``(1, 1, z * z_scale, y, x)`` (``sliding_window.TilePredictor``), so ``sliding_window_denoise``, ``denoise`` and
+the benchmark treat every runtime alike. The runtime × precision matrix is this registry and nothing else.
 
 Precision notes for this CPU family (AVX-512 BF16/VNNI):
 
@@ -14,14 +17,15 @@ Precision notes for this CPU family (AVX-512 BF16/VNNI):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from ctdenoise.errors import CtDenoiseError
+from ctdenoise.inference.sliding_window import TilePredictor
 
-RUNTIMES = ("torch", "openvino", "onnxruntime")
-PRECISIONS = ("fp32", "bf16", "int8")
+if TYPE_CHECKING:
+    from ctdenoise.inference.loading import InferenceModel
 
 
 class TorchPredictor:
@@ -144,3 +148,83 @@ class OnnxRuntimePredictor:
     def __call__(self, tile: np.ndarray) -> np.ndarray:
         tile = np.ascontiguousarray(tile, dtype=np.float32)
         return np.asarray(self.session.run(None, {self.input_name: tile})[0], dtype=np.float32)
+
+
+class Runtime(Protocol):
+    """What the registry needs of a runtime (after MONAI's inferer/predictor split: the sliding window only ever
+    sees the predictor)."""
+
+    name: str
+    precisions: tuple[str, ...]
+
+    def can_run(self, model: InferenceModel, precision: str) -> bool:
+        """Whether ``model`` (what it holds) can run at ``precision`` here."""
+        ...
+
+    def make_predictor(
+        self, model: InferenceModel, precision: str, static_shapes: bool = True, num_threads: int | None = None
+    ) -> TilePredictor:
+        """The tile predictor (call ``can_run`` first)."""
+        ...
+
+
+class TorchRuntime:
+    """PyTorch eager FP32 or BF16 autocast; needs the PyTorch network (a ``.pt`` model file or checkpoint)."""
+
+    name = "torch"
+    precisions = ("fp32", "bf16")
+
+    def can_run(self, model: InferenceModel, precision: str) -> bool:
+        return precision in self.precisions and model.module is not None
+
+    def make_predictor(
+        self, model: InferenceModel, precision: str, static_shapes: bool = True, num_threads: int | None = None
+    ) -> TilePredictor:
+        return TorchPredictor(model.module, precision)
+
+
+class OpenVINORuntime:
+    """OpenVINO FP32/BF16 (deployed FP32 IR, or converted from the PyTorch network) and INT8 (a quantized IR)."""
+
+    name = "openvino"
+    precisions = ("fp32", "bf16", "int8")
+
+    def can_run(self, model: InferenceModel, precision: str) -> bool:
+        if precision == "int8":
+            return "openvino_int8" in model.files
+        return precision in self.precisions and (model.module is not None or "openvino_fp32" in model.files)
+
+    def make_predictor(
+        self, model: InferenceModel, precision: str, static_shapes: bool = True, num_threads: int | None = None
+    ) -> TilePredictor:
+        source = model.files["openvino_int8"] if precision == "int8" else model.openvino_fp32_model()
+        return OpenVINOPredictor(source, precision, static_shapes=static_shapes, num_threads=num_threads)
+
+
+class OnnxRuntimeRuntime:
+    """ONNX Runtime FP32 (deployed ``.onnx``, or exported from the PyTorch network) and INT8 (a QDQ ``.onnx``)."""
+
+    name = "onnxruntime"
+    precisions = ("fp32", "int8")
+
+    def can_run(self, model: InferenceModel, precision: str) -> bool:
+        if precision == "int8":
+            return "onnx_int8" in model.files
+        return precision == "fp32" and (model.module is not None or "onnx_fp32" in model.files)
+
+    def make_predictor(
+        self, model: InferenceModel, precision: str, static_shapes: bool = True, num_threads: int | None = None
+    ) -> TilePredictor:
+        path = model.files["onnx_int8"] if precision == "int8" else model.onnx_fp32_path()
+        return OnnxRuntimePredictor(path, num_threads=num_threads)
+
+
+RUNTIMES: dict[str, Runtime] = {
+    runtime.name: runtime for runtime in (TorchRuntime(), OpenVINORuntime(), OnnxRuntimeRuntime())
+}
+# Every precision some runtime has, in the registry's order: fp32, bf16, int8.
+PRECISIONS: tuple[str, ...] = tuple(dict.fromkeys(p for runtime in RUNTIMES.values() for p in runtime.precisions))
+# Every (runtime, precision) pair, in the registry's order (what the benchmark times).
+COMBINATIONS: tuple[tuple[str, str], ...] = tuple(
+    (name, precision) for name, runtime in RUNTIMES.items() for precision in runtime.precisions
+)

@@ -4,15 +4,13 @@ A *conv unit* is either a full 3×3×3 convolution (SRResNet-3D) or its spatial-
 1×3×3 convolution, an optional ReLU, then a temporal 3×1×1 convolution (STResNet; Wei & Hsu, MIDL 2021, Fig. 1,
 after Li et al., CVPR 2019). "Temporal" is the slice axis z: CT slices are treated like video frames.
 
-Everything is written so that eager-mode INT8 quantization can see it: every ReLU is its own module directly after
-a convolution (so ``torch.ao.quantization.fuse_modules`` can fuse conv+ReLU) and every residual add goes through a
-named ``FloatFunctional`` (a quantizer replaces it by a quantized add; a bare ``x + y`` would stay in float).
+INT8 is post-training quantization of the exported graph (NNCF/OpenVINO, ``ctdenoise.inference.quantize``), so
+the modules here are plain convolutions, ReLUs and adds.
 """
 
 from __future__ import annotations
 
 from torch import Tensor, nn
-from torch.ao.nn.quantized import FloatFunctional
 
 
 class ConvUnit3d(nn.Module):
@@ -40,7 +38,7 @@ class ConvUnit3d(nn.Module):
 
     @property
     def last_conv(self) -> nn.Conv3d:
-        """The convolution that produces this unit's output (the one a following ReLU fuses with)."""
+        """The convolution that produces this unit's output (the one phase folding rewrites)."""
         return self.temporal if self.factorised else self.conv
 
     def forward(self, x: Tensor) -> Tensor:
@@ -63,7 +61,6 @@ class ResidualBlock3d(nn.Module):
         self.conv1 = ConvUnit3d(features, features, factorised, temporal_relu)
         self.relu = nn.ReLU(inplace=True)
         self.conv2 = ConvUnit3d(features, features, factorised, temporal_relu)
-        self.skip_add = FloatFunctional()
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.skip_add.add(x, self.conv2(self.relu(self.conv1(x))))
+        return x + self.conv2(self.relu(self.conv1(x)))

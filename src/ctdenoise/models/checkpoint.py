@@ -89,8 +89,8 @@ def save_model_file(
     """Save a self-describing model file (atomic; ``extra`` must hold plain Python values and tensors).
 
     Example:
-        >>> from ctdenoise.models import PRESETS, build_model
-        >>> config = PRESETS["tiny"]
+        >>> from ctdenoise.models import build_model, preset_config
+        >>> config = preset_config("tiny")
         >>> save_model_file(tmp / "tiny.pt", build_model(config), config, HUNormalization(), {"note": "demo"})  # doctest: +SKIP
     """
     return save_record(model_record(model, config, normalization, extra), path)
@@ -123,6 +123,14 @@ def read_record(path: Path | str) -> dict[str, Any]:
     return record
 
 
+def _without_legacy_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """Files written before the network registry stored STResNet's ``temporal_relu`` for SRResNet too (where it
+    did nothing); drop it there so those files still load."""
+    if values.get("arch") == "srresnet":
+        return {key: value for key, value in values.items() if key != "temporal_relu"}
+    return values
+
+
 def load_model_file(path: Path | str) -> LoadedModel:
     """Rebuild the network a model file or a training checkpoint (``last.pt``/``best.pt``) describes.
 
@@ -132,7 +140,7 @@ def load_model_file(path: Path | str) -> LoadedModel:
     path = Path(path)
     record = read_record(path)
     try:
-        config = ModelConfig.from_dict(record["model_config"])
+        config = ModelConfig.from_dict(_without_legacy_settings(record["model_config"]))
     except (KeyError, TypeError) as error:
         raise CtDenoiseError(f"{path}: model file has no valid architecture record: {error}") from None
     except CtDenoiseError as error:
@@ -144,8 +152,7 @@ def load_model_file(path: Path | str) -> LoadedModel:
     except (KeyError, RuntimeError) as error:
         detail = str(error).strip().splitlines()[0]
         raise CtDenoiseError(
-            f"{path}: weights do not match the stored architecture ({config.arch}, F={config.features}, "
-            f"N={config.blocks}, z_scale={config.z_scale}): {detail}"
+            f"{path}: weights do not match the stored architecture ({config.as_dict()}): {detail}"
         ) from None
     metadata = dict(record.get("metadata", {}))
     if "training" in record:

@@ -1,76 +1,87 @@
-"""``ModelConfig``: the few numbers that fully describe a network, and ``build_model`` to make it."""
+"""``ModelConfig``: which network (a name in ``registry.NETWORKS``) with which settings, and ``build_model``."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+import inspect
+from dataclasses import dataclass, field
 from typing import Any
 
+import torch
 from torch import nn
 
 from ctdenoise.errors import CtDenoiseError
-from ctdenoise.models.srresnet3d import SRResNet3D
-from ctdenoise.models.stresnet import STResNet
+from ctdenoise.models.registry import network_entry
 
-ARCHITECTURES: dict[str, type[SRResNet3D]] = {"srresnet": SRResNet3D, "stresnet": STResNet}
+
+def network_settings(arch: str) -> dict[str, Any]:
+    """The settings a network's constructor takes besides ``z_scale``, with its defaults: its positional-or-keyword
+    arguments (keyword-only ones are for subclasses, e.g. SRResNet3D's ``factorised`` that STResNet sets).
+
+    Example:
+        >>> network_settings("redcnn")
+        {'features': 96}
+    """
+    parameters = inspect.signature(network_entry(arch).constructor).parameters.values()
+    return {p.name: p.default for p in parameters if p.name != "z_scale" and p.kind is p.POSITIONAL_OR_KEYWORD}
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Architecture hyper-parameters; stored in every model file so a checkpoint rebuilds its own network.
+    """A network and its settings; stored in every model file so a checkpoint rebuilds its own network.
 
     Args:
-        arch: ``"srresnet"`` (full 3×3×3 convs) or ``"stresnet"`` (spatial 1×3×3 + temporal 3×1×1).
-        features: feature maps F (paper: 64).
-        blocks: residual blocks N (paper: 9).
+        arch: a name in ``ctdenoise.models.NETWORKS`` (``"srresnet"``, ``"stresnet"``, ``"redcnn"``).
         z_scale: 2 maps 2 mm input slices to the 1 mm grid (Z → 2Z); 1 keeps the grid.
-        head_kernel: odd kernel size of the head conv (paper: 5).
-        temporal_relu: STResNet only: ReLU between the spatial and the temporal conv.
+        settings: constructor arguments of the network (e.g. ``features``); the ones left out take the
+            constructor's defaults, and ``settings`` holds them all once the config is made.
+
+    Raises:
+        CtDenoiseError: unknown architecture, a setting the network does not take, or values it refuses.
     """
 
     arch: str = "stresnet"
-    features: int = 64
-    blocks: int = 9
     z_scale: int = 2
-    head_kernel: int = 5
-    temporal_relu: bool = True
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.arch not in ARCHITECTURES:
-            raise CtDenoiseError(f"unknown architecture '{self.arch}'; choose one of {', '.join(ARCHITECTURES)}")
-        if self.z_scale not in (1, 2):
-            raise CtDenoiseError(f"z_scale must be 1 or 2, got {self.z_scale}")
-        if self.features < 1 or self.blocks < 0:
-            raise CtDenoiseError(f"features must be ≥ 1 and blocks ≥ 0, got {self.features} and {self.blocks}")
-        if self.head_kernel < 1 or self.head_kernel % 2 == 0:
-            raise CtDenoiseError(f"head_kernel must be a positive odd number, got {self.head_kernel}")
+        known = network_settings(self.arch)
+        unknown = set(self.settings) - set(known)
+        if unknown:
+            raise CtDenoiseError(
+                f"unknown model setting(s) {sorted(unknown)} for {self.arch}; known: {sorted(['arch', 'z_scale', *known])}"
+            )
+        object.__setattr__(self, "settings", {**known, **self.settings})
+        with torch.device("meta"):  # checks the values at no cost: no memory, no random numbers drawn
+            build_model(self)
+
+    @classmethod
+    def of(cls, arch: str = "stresnet", z_scale: int = 2, **settings: Any) -> ModelConfig:
+        """``ModelConfig.of("stresnet", features=8, blocks=2)`` (settings as keywords)."""
+        return cls(arch, z_scale, settings)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Flat and plain: ``{"arch", "z_scale", **settings}`` (what model files and YAML sections hold)."""
+        return {"arch": self.arch, "z_scale": self.z_scale, **self.settings}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
-        """Build from a dict (a YAML section or a model file), refusing unknown keys with a clear message."""
-        known = {f.name for f in fields(cls)}
-        unknown = set(values) - known
-        if unknown:
-            raise CtDenoiseError(f"unknown model setting(s) {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**values)
+        """Build from a flat dict (a YAML section or a model file), refusing unknown keys with a clear message."""
+        values = dict(values)
+        return cls(values.pop("arch", cls.arch), int(values.pop("z_scale", cls.z_scale)), values)
 
 
 def build_model(config: ModelConfig) -> nn.Module:
     """A freshly initialised network for ``config`` (forward: (B, 1, Z, Y, X) → (B, 1, Z·z_scale, Y, X)).
 
+    Raises:
+        CtDenoiseError: the network refuses the settings (its ``ValueError``, e.g. an even head kernel).
+
     Example:
-        >>> model = build_model(ModelConfig(arch="stresnet", features=8, blocks=2))
+        >>> model = build_model(ModelConfig.of("stresnet", features=8, blocks=2))
         >>> type(model).__name__
         'STResNet'
     """
-    kwargs = {
-        "features": config.features,
-        "blocks": config.blocks,
-        "z_scale": config.z_scale,
-        "head_kernel": config.head_kernel,
-    }
-    if config.arch == "stresnet":
-        kwargs["temporal_relu"] = config.temporal_relu
-    return ARCHITECTURES[config.arch](**kwargs)
+    try:
+        return network_entry(config.arch).constructor(z_scale=config.z_scale, **config.settings)
+    except ValueError as error:
+        raise CtDenoiseError(f"{config.arch}: {error}") from None

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from torch import Tensor, nn
-from torch.ao.nn.quantized import FloatFunctional
-from torch.ao.quantization import DeQuantStub, QuantStub
 
 from ctdenoise.models.blocks import ConvUnit3d, ResidualBlock3d
 
@@ -23,8 +21,8 @@ class SRResNet3D(nn.Module):
         blocks: residual blocks N (paper: 9).
         z_scale: 2 to double the number of slices (input Z → output 2Z), 1 for same-grid denoising.
         head_kernel: odd kernel size of the 1→F head conv (paper: 5).
-        factorised: replace every 3×3×3 conv by spatial 1×3×3 + temporal 3×1×1 (that is ``STResNet``).
-        temporal_relu: ReLU between the spatial and temporal conv of a factorised unit.
+        factorised: keyword only, for ``STResNet``: replace every 3×3×3 conv by spatial 1×3×3 + temporal 3×1×1.
+        temporal_relu: keyword only, for ``STResNet``: ReLU between the spatial and temporal conv.
 
     Example:
         >>> import torch
@@ -39,6 +37,7 @@ class SRResNet3D(nn.Module):
         blocks: int = 9,
         z_scale: int = 2,
         head_kernel: int = 5,
+        *,
         factorised: bool = False,
         temporal_relu: bool = True,
     ) -> None:
@@ -47,41 +46,26 @@ class SRResNet3D(nn.Module):
             raise ValueError(f"z_scale must be 1 or 2, got {z_scale}")
         if head_kernel < 1 or head_kernel % 2 == 0:
             raise ValueError(f"head_kernel must be a positive odd number, got {head_kernel}")
+        if features < 1 or blocks < 0:
+            raise ValueError(f"features must be ≥ 1 and blocks ≥ 0, got {features} and {blocks}")
         self.z_scale = z_scale
-        self.quant = QuantStub()
         self.input_upsample = nn.Upsample(scale_factor=(z_scale, 1, 1), mode="nearest")
         self.head = nn.Conv3d(1, features, kernel_size=head_kernel, padding=head_kernel // 2)
         self.body = nn.Sequential(*(ResidualBlock3d(features, factorised, temporal_relu) for _ in range(blocks)))
         self.body_conv = ConvUnit3d(features, features, factorised, temporal_relu)
-        self.long_skip_add = FloatFunctional()
         if z_scale == 2:
             self.upsample = nn.Upsample(scale_factor=(2, 1, 1), mode="nearest")
             self.upsample_conv = ConvUnit3d(features, features, factorised, temporal_relu)
             self.upsample_relu = nn.ReLU(inplace=True)
         self.tail = ConvUnit3d(features, 1, factorised, temporal_relu)
-        self.global_add = FloatFunctional()
-        self.dequant = DeQuantStub()
         nn.init.zeros_(self.tail.last_conv.weight)
         nn.init.zeros_(self.tail.last_conv.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         """Map a normalised low-dose batch (B, 1, Z, Y, X) to the standard-dose estimate (B, 1, Z·z_scale, Y, X)."""
-        x = self.quant(x)
         skip = self.input_upsample(x) if self.z_scale > 1 else x
         features = self.head(x)
-        features = self.long_skip_add.add(features, self.body_conv(self.body(features)))
+        features = features + self.body_conv(self.body(features))
         if self.z_scale > 1:
             features = self.upsample_relu(self.upsample_conv(self.upsample(features)))
-        return self.dequant(self.global_add.add(self.tail(features), skip))
-
-    def fusable_conv_relu_pairs(self) -> list[list[str]]:
-        """Module names of every conv directly followed by a ReLU, for ``torch.ao.quantization.fuse_modules``."""
-        pairs = []
-        for name, module in self.named_modules():
-            if isinstance(module, ConvUnit3d) and module.factorised and isinstance(module.spatial_relu, nn.ReLU):
-                pairs.append([f"{name}.spatial", f"{name}.spatial_relu"])
-            if isinstance(module, ResidualBlock3d):
-                pairs.append([f"{name}.conv1.{'temporal' if module.conv1.factorised else 'conv'}", f"{name}.relu"])
-        if self.z_scale > 1:
-            pairs.append([f"upsample_conv.{'temporal' if self.upsample_conv.factorised else 'conv'}", "upsample_relu"])
-        return pairs
+        return self.tail(features) + skip

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -76,18 +78,21 @@ def compare_radiomics(
     alpha: float = 0.05,
     overwrite: bool = False,
     progress: bool = True,
+    plot_heatmap: Callable[..., Any] | None = None,
 ) -> dict:
     """Run the whole comparison for a case list and write its outputs into ``out_dir``.
 
     Writes ``radiomics_features.csv`` (one row per case, nodule and method), ``radiomics_tests.csv`` (see
-    ``paired_feature_tests``), ``radiomics_heatmap.png`` (the seed's Figure 2) and ``radiomics_summary.json``
-    (settings, methods, nodule count, consistent features per method).
+    ``paired_feature_tests``), ``radiomics_summary.json`` (settings, methods, nodule count, consistent features
+    per method) and, with ``plot_heatmap``, ``radiomics_heatmap.png`` (the seed's Figure 2).
+
+    Args:
+        plot_heatmap: ``ctdenoise.figures.plot_radiomics_heatmap`` (or another ``(rows, path, overwrite=)``
+            plotter), passed in by the caller: figures draw radiomics results, so radiomics never imports figures.
 
     Returns:
         The summary dict.
     """
-    from ctdenoise.figures import plot_radiomics_heatmap
-
     out_dir = Path(out_dir)
     outputs = [out_dir / name for name in (FEATURES_CSV, TESTS_CSV, HEATMAP_PNG, SUMMARY_JSON)]
     for output in outputs:
@@ -106,7 +111,8 @@ def compare_radiomics(
     out_dir.mkdir(parents=True, exist_ok=True)
     write_rows_csv(table, outputs[0], overwrite=overwrite)
     write_rows_csv(rows, outputs[1], overwrite=overwrite)
-    plot_radiomics_heatmap(rows, outputs[2], overwrite=overwrite)
+    if plot_heatmap is not None:
+        plot_heatmap(rows, outputs[2], overwrite=overwrite)
     consistent = {
         method: sum(
             1 for row in rows if row["method"] == method and not row["significant"] and not math.isnan(row["p_value"])

@@ -14,10 +14,10 @@ from tqdm import tqdm
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.io import read_volume, write_volume
 from ctdenoise.io.atomic import atomic_path
+from ctdenoise.pairs import PAPER_SPLIT_PATIENTS, SPLITS, PairRecord, assign_splits
 from ctdenoise.volume import Volume
 
-# The seed study's split: 80 training, 20 validation and 84 test patients.
-SEED_SPLIT = {"train": 80, "val": 20, "test": 84}
+SEED_SPLIT = dict(zip(SPLITS, PAPER_SPLIT_PATIENTS, strict=True))  # the seed's 80/20/84 patients
 PATH_COLUMNS = ("low_dose", "full_dose", "nodule_mask")
 
 
@@ -33,9 +33,7 @@ class SourceSubject:
 
 def split_subjects(subject_ids: list[str], proportions: dict[str, float], seed: int) -> dict[str, str]:
     """Assign whole subjects (never patches of one subject) to train/val/test in the given proportions, with the
-    same rule training uses for a manifest without a split column (``ctdenoise.training.data.assign_splits``)."""
-    from ctdenoise.training.data import PairRecord, assign_splits
-
+    same rule training uses for a manifest without a split column (``ctdenoise.pairs.assign_splits``)."""
     if len(subject_ids) < 3:
         raise CtDenoiseError(f"a study needs at least 3 subjects for train/val/test, got {len(subject_ids)}")
     records = [PairRecord(subject_id, Path(), Path()) for subject_id in subject_ids]
@@ -119,16 +117,6 @@ def write_pairs_manifest(rows: list[dict[str, str]], path: Path) -> Path:
             relative = {key: str(Path(row[key]).relative_to(path.parent)) for key in PATH_COLUMNS}
             writer.writerow({"subject_id": row["subject_id"], "split": row["split"], **relative})
     return path
-
-
-def read_pairs_manifest(path: Path) -> list[dict[str, Any]]:
-    """Rows of a pairs manifest with absolute paths."""
-    with Path(path).open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    for row in rows:
-        for key in PATH_COLUMNS:
-            row[key] = Path(path).parent / row[key]
-    return rows
 
 
 def prepare_study_data(work_dir: Path, data_config: dict[str, Any], seed: int, data_dir: Path | None) -> dict:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ctdenoise.io import read_volume
+from ctdenoise.pairs import PairRecord
 from ctdenoise.study.methods import FULL_DOSE
 
 
@@ -17,22 +18,22 @@ def _absolute(path: str | Path) -> str:
     return str(Path(path).resolve())
 
 
-def write_case_list(outputs_by_method: dict[str, dict[str, str]], test_rows: list[dict[str, Any]], path: Path) -> Path:
+def write_case_list(outputs_by_method: dict[str, dict[str, str]], test_rows: list[PairRecord], path: Path) -> Path:
     """A ``compare-radiomics`` case list: per test subject its nodule mask and one image per method."""
     cases = []
     for row in test_rows:
-        images = {method: _absolute(outputs[row["subject_id"]]) for method, outputs in outputs_by_method.items()}
-        images[FULL_DOSE] = _absolute(row["full_dose"])
-        cases.append({"case": row["subject_id"], "mask": _absolute(row["nodule_mask"]), "images": images})
+        images = {method: _absolute(outputs[row.subject_id]) for method, outputs in outputs_by_method.items()}
+        images[FULL_DOSE] = _absolute(row.full_dose)
+        cases.append({"case": row.subject_id, "mask": _absolute(row.nodule_mask), "images": images})
     path.write_text(json.dumps({"cases": cases}, indent=2))
     return path
 
 
-def pick_figure_nodule(test_rows: list[dict[str, Any]]) -> tuple[dict[str, Any], int]:
+def pick_figure_nodule(test_rows: list[PairRecord]) -> tuple[PairRecord, int]:
     """The test subject and nodule label for Figure 1: the nodule closest to 12 mm across (clearly visible)."""
     best = None
     for row in test_rows:
-        labels = read_volume(row["nodule_mask"])
+        labels = read_volume(row.nodule_mask)
         voxel_ml = float(np.prod(labels.spacing_mm)) / 1000.0
         values, counts = np.unique(labels.hu[labels.hu > 0].astype(int), return_counts=True)
         for value, count in zip(values, counts, strict=True):
@@ -45,26 +46,27 @@ def pick_figure_nodule(test_rows: list[dict[str, Any]]) -> tuple[dict[str, Any],
     return best[1], best[2]
 
 
-def nodule_panel(outputs_by_method: dict[str, dict[str, str]], test_rows: list[dict[str, Any]], path: Path) -> Path:
+def nodule_panel(outputs_by_method: dict[str, dict[str, str]], test_rows: list[PairRecord], path: Path) -> Path:
     """Figure 1: low dose, every method and full dose around one nodule at a lung window."""
     from ctdenoise.figures import plot_nodule_panel
 
     row, label = pick_figure_nodule(test_rows)
-    images = {method: read_volume(outputs[row["subject_id"]]) for method, outputs in outputs_by_method.items()}
-    images[FULL_DOSE] = read_volume(row["full_dose"])
-    mask = read_volume(row["nodule_mask"])
+    images = {method: read_volume(outputs[row.subject_id]) for method, outputs in outputs_by_method.items()}
+    images[FULL_DOSE] = read_volume(row.full_dose)
+    mask = read_volume(row.nodule_mask)
     mask.modality = "SEG"
     return plot_nodule_panel(images, mask, path, nodule=label, overwrite=True)
 
 
 def run_radiomics(
     outputs_by_method: dict[str, dict[str, str]],
-    test_rows: list[dict[str, Any]],
+    test_rows: list[PairRecord],
     work_dir: Path,
     baseline: str,
     radiomics_config: dict[str, Any],
 ) -> dict[str, Any]:
     """Features, paired tests (t, BH, Wilcoxon, CCC to full dose), heat map (Figure 2) and Figure 1."""
+    from ctdenoise.figures import plot_radiomics_heatmap
     from ctdenoise.radiomics.compare import compare_radiomics
 
     case_list = write_case_list(outputs_by_method, test_rows, work_dir / "cases.json")
@@ -76,6 +78,7 @@ def run_radiomics(
         params=radiomics_config.get("params"),
         min_voxels=radiomics_config.get("min_voxels", 10),
         overwrite=True,
+        plot_heatmap=plot_radiomics_heatmap,
     )
     figure1 = nodule_panel(outputs_by_method, test_rows, work_dir / "figure1_nodule_panel.png")
     return {

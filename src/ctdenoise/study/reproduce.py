@@ -13,7 +13,8 @@ from rich.console import Console
 
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.io.atomic import atomic_path
-from ctdenoise.study.data_stage import prepare_study_data, read_pairs_manifest
+from ctdenoise.pairs import PairRecord, read_pairs_manifest
+from ctdenoise.study.data_stage import prepare_study_data
 from ctdenoise.study.evaluate_stage import denoise_test_split, low_dose_on_full_grid, score_outputs
 from ctdenoise.study.machine import machine_description, package_versions
 from ctdenoise.study.methods import BASELINE, LOW_DOSE, Method, study_methods
@@ -51,16 +52,17 @@ class StudyProgress:
         self.console.print(f"[green]✓[/] {stage.name} ({status})")
 
 
-def _test_rows(out_dir: Path) -> list[dict[str, Any]]:
+def _test_rows(out_dir: Path) -> list[PairRecord]:
     manifest = out_dir / "data" / "pairs.csv"
-    return [row for row in read_pairs_manifest(manifest) if row["split"] == "test"]
+    return [row for row in read_pairs_manifest(manifest) if row.split == "test"]
 
 
 def build_stages(
     config: dict[str, Any], out_dir: Path, data_dir: Path | None, lpips_weights: Path | None
 ) -> list[Stage]:
     """The study as an ordered list of cached stages; each reads what earlier stages wrote under ``out_dir``."""
-    methods = study_methods(config["inference"], config["training"]["mixed_precision"])
+    networks = list(config["training"]["networks"])
+    methods = study_methods(config["inference"], config["training"]["mixed_precision"], networks)
     runs = sorted({method.run_name for method in methods}, key=lambda name: (name.split("-")[1] != "fp32", name))
     threads = config["inference"].get("num_threads")
 
@@ -79,18 +81,18 @@ def build_stages(
             from ctdenoise.inference import quantize_model
             from ctdenoise.io import read_volume
 
-            train_rows = [r for r in read_pairs_manifest(out_dir / "data" / "pairs.csv") if r["split"] == "train"]
+            train_rows = [r for r in read_pairs_manifest(out_dir / "data" / "pairs.csv") if r.split == "train"]
+            settings = dict(config["quantize"])  # quantize_model's own keyword arguments; it owns their defaults
+            if "patch_zyx" in settings:
+                settings["patch_zyx"] = tuple(settings["patch_zyx"])
             result = quantize_model(
                 load_stage_record(out_dir, f"train-{arch}-fp32")["result"]["best_checkpoint"],
-                [read_volume(row["low_dose"]) for row in train_rows],
+                [read_volume(row.low_dose) for row in train_rows],
                 work / "int8",
-                reference_volumes=[read_volume(row["full_dose"]) for row in train_rows],
-                n_patches=config["quantize"]["n_patches"],
-                patch_zyx=tuple(config["quantize"].get("patch_zyx", (8, 64, 64))),
-                n_eval_patches=config["quantize"].get("n_eval_patches", 16),
-                max_drop_db=config["quantize"].get("max_drop_db"),
+                reference_volumes=[read_volume(row.full_dose) for row in train_rows],
                 seed=config["seed"],
                 overwrite=True,
+                **settings,
             )
             return {
                 "model_dir": str(result.model_dir),
@@ -133,6 +135,7 @@ def build_stages(
         settings = config["benchmark"]
         return run_benchmark(
             shape_zyx=tuple(settings["shape_zyx"]),
+            archs=networks,
             preset=settings["preset"],
             repetitions=settings["repetitions"],
             progress=True,
@@ -145,8 +148,7 @@ def build_stages(
     stages += [Stage(f"train-{run}", f"train {run.replace('-', ' ')}", training(run), True) for run in runs]
     stages.append(Stage("training-curves", "plot training and validation curves", curves))
     stages += [
-        Stage(f"quantize-{arch}", f"INT8 post-training quantization of {arch}", quantize(arch))
-        for arch in ("srresnet", "stresnet")
+        Stage(f"quantize-{arch}", f"INT8 post-training quantization of {arch}", quantize(arch)) for arch in networks
     ]
     stages.append(Stage("low-dose", "low-dose input on the full-dose grid (reference row)", low_dose))
     stages += [

@@ -8,15 +8,17 @@ from pathlib import Path
 from typing import Any
 
 
-def training_config(arch: str, precision: str, pairs_manifest: Path, config: dict[str, Any]) -> dict[str, Any]:
-    """The run's training config: the study's training preset and overrides, with this architecture, precision,
-    data and seed — identical for every run of the study apart from architecture and precision."""
+def training_config(arch: str, precision: str, pairs_manifest: Path | None, config: dict[str, Any]) -> dict[str, Any]:
+    """The run's training config: the study's training preset and overrides, with this architecture (and its own
+    model settings from ``training.networks``), precision, data and seed — identical for every run of the study
+    apart from architecture and precision."""
     from ctdenoise.training.config import load_training_config
 
     training = config["training"]
     overrides = copy.deepcopy(training.get("overrides") or {})
-    overrides.setdefault("model", {})["arch"] = arch
-    overrides.setdefault("data", {})["pairs"] = str(pairs_manifest)
+    overrides["model"] = {**overrides.get("model", {}), **(training["networks"][arch] or {}), "arch": arch}
+    if pairs_manifest is not None:
+        overrides.setdefault("data", {})["pairs"] = str(pairs_manifest)
     overrides["train"] = {**overrides.get("train", {}), "precision": precision, "seed": config["seed"]}
     return load_training_config(training["preset"], overrides)
 

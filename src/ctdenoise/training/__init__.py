@@ -1,7 +1,7 @@
 """Training: pairs manifest → random 3D patches → Adam/L1 with mixed precision, DDP and bit-exact resume."""
 
+from ctdenoise.pairs import PairRecord, assign_splits, read_pairs_manifest
 from ctdenoise.training.config import DEFAULTS, available_presets, load_training_config, model_config
-from ctdenoise.training.data import PairRecord, assign_splits, read_pairs_manifest
 from ctdenoise.training.loop import TrainResult, train
 
 __all__ = [

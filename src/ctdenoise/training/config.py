@@ -15,15 +15,16 @@ import yaml
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.models.config import ModelConfig
 from ctdenoise.models.normalization import HUNormalization
-from ctdenoise.models.presets import preset_config
+from ctdenoise.models.presets import DEFAULT_ARCH, preset_config
+from ctdenoise.pairs import PAPER_SPLIT_PATIENTS
 
 DEFAULTS: dict[str, Any] = {
-    "model": {"preset": "quick"},  # plus any ModelConfig field (arch, features, blocks, ...) to override the preset
+    "model": {"preset": "quick"},  # plus arch, z_scale and the network's own settings (features, ...) over the preset
     "normalization": HUNormalization().as_dict(),
     "data": {
         "pairs": None,  # pairs CSV: subject_id,low_dose,full_dose[,split]
         "split_seed": 0,
-        "split_proportions": [80, 20, 84],  # train/val/test patients, as the paper
+        "split_proportions": list(PAPER_SPLIT_PATIENTS),  # train/val/test patients
         "patch_zyx": [8, 48, 48],  # on the low-dose (input) grid
         "batch_size": 4,  # global: over all processes together
         "workers": 0,
@@ -89,7 +90,7 @@ def _check(config: dict[str, Any], where: str) -> None:
     unknown_sections = set(config) - set(DEFAULTS)
     if unknown_sections:
         raise CtDenoiseError(f"{where}: unknown section(s) {sorted(unknown_sections)}; known: {sorted(DEFAULTS)}")
-    for section in ("data", "train"):
+    for section in ("data", "train", "normalization"):
         unknown = set(config[section]) - set(DEFAULTS[section])
         if unknown:
             raise CtDenoiseError(f"{where}: unknown {section} setting(s) {sorted(unknown)}")
@@ -102,15 +103,25 @@ def _check(config: dict[str, Any], where: str) -> None:
             raise CtDenoiseError(f"{where}: data.{key} must be three positive sizes (z, y, x), got {value!r}")
     if int(config["train"]["steps"]) < 1 or int(config["data"]["batch_size"]) < 1:
         raise CtDenoiseError(f"{where}: train.steps and data.batch_size must be ≥ 1")
-    model_config(config)  # validates the model section
-    HUNormalization.from_dict(config["normalization"])
+    try:
+        model_config(config)  # validates the model section
+        HUNormalization.from_dict(config["normalization"])
+    except CtDenoiseError as error:
+        raise CtDenoiseError(f"{where}: {error}") from None
 
 
 def model_config(config: dict[str, Any]) -> ModelConfig:
-    """The network a resolved training config describes: a preset with field overrides."""
+    """The network a resolved training config describes: a named size of a network, with setting overrides.
+
+    Example:
+        >>> model_config({"model": {"preset": "quick", "arch": "srresnet", "blocks": 2}}).settings["blocks"]
+        2
+    """
     section = dict(config["model"])
-    base = preset_config(section.pop("preset", "quick"))
-    return ModelConfig.from_dict({**base.as_dict(), **section})
+    arch = section.pop("arch", DEFAULT_ARCH)
+    z_scale = int(section.pop("z_scale", ModelConfig.z_scale))
+    base = preset_config(section.pop("preset", "quick"), arch, z_scale)
+    return ModelConfig(arch, z_scale, {**base.settings, **section})
 
 
 def load_training_config(

@@ -1,7 +1,4 @@
-"""Training data: a pairs manifest (CSV) → patient-level split → random 3D patch pairs with matched z×2 geometry.
-
-The manifest has columns ``subject_id,low_dose,full_dose[,split]`` (paths relative to the CSV). Rows of one
-subject (e.g. several dose levels) always land in the same split, so no patient is both trained and tested on.
+"""Training data: a pairs manifest (``ctdenoise.pairs``) → random 3D patch pairs with matched z×2 geometry.
 
 Patches are addressed by a *sample index*: sample ``i`` is drawn from a generator seeded with ``(seed, i)``. The
 batch of step ``s`` is samples ``s·B … s·B + B − 1`` (B = global batch), split over the processes in rank order.
@@ -11,10 +8,8 @@ lets ``--resume`` continue bit-exactly and a 2-process DDP run see the same data
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -22,75 +17,8 @@ from torch.utils.data import Dataset, Sampler
 
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.models.normalization import HUNormalization
+from ctdenoise.pairs import PairRecord
 from ctdenoise.volume import Volume
-
-SPLITS = ("train", "val", "test")
-# The paper's 80/20/84 training/validation/test patients (Wei & Hsu 2021, Sec. 2).
-PAPER_SPLIT_PATIENTS = (80, 20, 84)
-
-
-@dataclass(frozen=True)
-class PairRecord:
-    """One row of a pairs manifest, with absolute paths."""
-
-    subject_id: str
-    low_dose: Path
-    full_dose: Path
-    split: str | None = None
-
-
-def read_pairs_manifest(csv_path: Path | str) -> list[PairRecord]:
-    """Read ``subject_id,low_dose,full_dose[,split]``; paths are relative to the CSV's folder."""
-    csv_path = Path(csv_path)
-    if not csv_path.is_file():
-        raise CtDenoiseError(f"{csv_path}: pairs manifest not found")
-    with csv_path.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"subject_id", "low_dose", "full_dose"} - set(reader.fieldnames or [])
-        if missing:
-            raise CtDenoiseError(f"{csv_path}: pairs manifest lacks column(s) {', '.join(sorted(missing))}")
-        records = []
-        for line, row in enumerate(reader, start=2):
-            split = (row.get("split") or "").strip() or None
-            if split is not None and split not in SPLITS:
-                raise CtDenoiseError(f"{csv_path}:{line}: split '{split}' is not one of {', '.join(SPLITS)}")
-            paths = [csv_path.parent / row[column].strip() for column in ("low_dose", "full_dose")]
-            for path in paths:
-                if not path.exists():
-                    raise CtDenoiseError(f"{csv_path}:{line}: {path} does not exist")
-            records.append(PairRecord(row["subject_id"].strip(), paths[0], paths[1], split))
-    if not records:
-        raise CtDenoiseError(f"{csv_path}: pairs manifest has no rows")
-    return records
-
-
-def assign_splits(
-    records: list[PairRecord], seed: int = 0, proportions: tuple[float, float, float] = PAPER_SPLIT_PATIENTS
-) -> dict[str, str]:
-    """Subject → split. Splits given in the manifest are kept; the other subjects are shuffled with ``seed`` and
-    divided in ``proportions`` (train, val, test), at least one training subject and, from two subjects on, one
-    validation subject."""
-    given: dict[str, str] = {}
-    for record in records:
-        if record.split is not None and given.setdefault(record.subject_id, record.split) != record.split:
-            raise CtDenoiseError(f"subject {record.subject_id} is listed in two splits; one patient, one split")
-    open_subjects = sorted({r.subject_id for r in records} - set(given))
-    np.random.default_rng(seed).shuffle(open_subjects)
-    n = len(open_subjects)
-    total = float(sum(proportions))
-    n_val = round(n * proportions[1] / total)
-    n_test = round(n * proportions[2] / total)
-    if n >= 2 and n_val == 0:
-        n_val = 1
-    while n > 0 and n - n_val - n_test < 1:
-        if n_test > 0:
-            n_test -= 1
-        else:
-            n_val -= 1
-    assigned = dict(given)
-    for position, subject in enumerate(open_subjects):
-        assigned[subject] = "val" if position < n_val else "test" if position < n_val + n_test else "train"
-    return assigned
 
 
 def check_pair_geometry(low: Volume, full: Volume, z_scale: int, where: str) -> None:

@@ -26,6 +26,7 @@ from ctdenoise.errors import CtDenoiseError
 from ctdenoise.io.atomic import atomic_path
 from ctdenoise.models.config import build_model
 from ctdenoise.models.normalization import HUNormalization
+from ctdenoise.pairs import assign_splits, read_pairs_manifest
 from ctdenoise.training.checkpointing import (
     BEST_NAME,
     LAST_NAME,
@@ -34,14 +35,7 @@ from ctdenoise.training.checkpointing import (
     save_training_checkpoint,
 )
 from ctdenoise.training.config import load_training_config, model_config
-from ctdenoise.training.data import (
-    FixedPatchDataset,
-    RandomPatchDataset,
-    StepShardSampler,
-    assign_splits,
-    load_pairs,
-    read_pairs_manifest,
-)
+from ctdenoise.training.data import FixedPatchDataset, RandomPatchDataset, StepShardSampler, load_pairs
 from ctdenoise.training.ddp import (
     DistributedContext,
     barrier,

@@ -9,15 +9,13 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 
+from ctdenoise.metrics.window import DEFAULT_WINDOW_HU
 from ctdenoise.models.normalization import HUNormalization
 from ctdenoise.training.data import FixedPatchDataset
 from ctdenoise.training.ddp import DistributedContext, gather_objects
 
-# The paper's evaluation window (HU clipped to [−1000, 500] before PSNR; Wei & Hsu 2021, authors' code).
-PSNR_WINDOW_HU = (-1000.0, 500.0)
 
-
-def window_psnr_db(prediction_hu: torch.Tensor, target_hu: torch.Tensor, window_hu=PSNR_WINDOW_HU) -> float:
+def window_psnr_db(prediction_hu: torch.Tensor, target_hu: torch.Tensor, window_hu=DEFAULT_WINDOW_HU) -> float:
     """PSNR in dB with both images clipped to ``window_hu`` and the window width as peak value."""
     low, high = window_hu
     error = prediction_hu.clamp(low, high) - target_hu.clamp(low, high)
