@@ -6,6 +6,7 @@ OpenVINO, pyradiomics) happen inside the commands, so ``ctdenoise --help`` stays
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import typer
@@ -57,8 +58,19 @@ def version() -> None:
     typer.echo(__version__)
 
 
+def _print_notices_on_stderr() -> None:
+    """Show ``ctdenoise.notices`` lines as ``note: ...`` on stderr (stdout stays for results and --json)."""
+    logger = logging.getLogger("ctdenoise")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("note: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; bad input ends with a one-line error and exit code 2, never a traceback."""
+    _print_notices_on_stderr()
     try:
         app(args=argv, prog_name="ctdenoise", standalone_mode=True)
     except CtDenoiseError as error:
