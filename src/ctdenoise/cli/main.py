@@ -58,14 +58,17 @@ def version() -> None:
     typer.echo(__version__)
 
 
+class _NoteHandler(logging.Handler):
+    """Prints ``ctdenoise.notices`` lines as ``note: ...`` on the current stderr (stdout stays for results/--json)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"note: {record.getMessage()}", file=sys.stderr)
+
+
 def _print_notices_on_stderr() -> None:
-    """Show ``ctdenoise.notices`` lines as ``note: ...`` on stderr (stdout stays for results and --json)."""
     logger = logging.getLogger("ctdenoise")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("note: %(message)s"))
-        logger.addHandler(handler)
-        logger.propagate = False
+    if not any(isinstance(handler, _NoteHandler) for handler in logger.handlers):
+        logger.addHandler(_NoteHandler(logging.WARNING))
 
 
 def main(argv: list[str] | None = None) -> None:
