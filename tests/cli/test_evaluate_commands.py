@@ -89,3 +89,14 @@ def test_evaluate_names_a_volume_too_thin_for_ssim(tmp_path, capsys):
     assert code == 2
     assert err.startswith(f"ctdenoise: error: {tmp_path / 'thin.nii.gz'}: shape (6, 32, 36), coronal view:")
     assert "too small for SSIM" in err and err.count("\n") == 1
+
+
+def test_evaluate_refuses_a_mask_300_mm_away_saying_where_each_lies(volume_files, tmp_path, capsys):
+    pred, target = volume_files
+    away = Volume(np.ones((16, 32, 36)), spacing_mm=(2.0, 0.7, 0.7), origin_mm=(-10.0, 5.0, 330.0), modality="SEG")
+    write_volume(away, tmp_path / "away.nii.gz")
+    args = ["evaluate", "--pred", str(pred), "--target", str(target), "--mask", str(tmp_path / "away.nii.gz")]
+    code, out, err = run_cli([*args, "--lpips", "none", "--json"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith(f"ctdenoise: error: {tmp_path / 'away.nii.gz'}: the mask is not on the image grid")
+    assert "origin (-10, 5, 330) mm; image" in err and "origin (-10, 5, 30) mm" in err
