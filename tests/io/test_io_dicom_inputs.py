@@ -192,3 +192,10 @@ def test_a_cd_layout_is_searched_below_and_its_series_named_by_folder(tmp_path, 
         read_volume(export)
     assert "in DICOM/ST000/SE000" in str(error.value) and "in DICOM/ST000/SE001" in str(error.value)
     assert read_volume(export, series_uid="1.2.826.0.1.3680043.8.498.6").shape == (3, 32, 24)
+
+
+def test_an_archive_is_pointed_at_precisely(tmp_path, write_ct_series):
+    paths = write_ct_series(tmp_path / "series", stored_values())
+    archive = shutil.make_archive(str(tmp_path / "export"), "zip", paths[0].parent)
+    with pytest.raises(CtDenoiseError, match="export.zip: an archive; unpack it and pass the folder"):
+        read_volume(archive)

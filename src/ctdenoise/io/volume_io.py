@@ -14,6 +14,8 @@ from ctdenoise.io.atomic import refuse_to_clobber
 from ctdenoise.io.itk_formats import ITK_SUFFIXES, is_itk_file, read_itk_volume, write_itk_volume
 from ctdenoise.volume import Volume
 
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".7z", ".rar")
+
 
 def read_volume(path: Path | str, series_uid: str | None = None) -> Volume:
     """Read a CT volume from a DICOM folder (or an enhanced multi-frame CT file) or a NIfTI/NRRD/MetaImage file.
@@ -31,6 +33,8 @@ def read_volume(path: Path | str, series_uid: str | None = None) -> Volume:
         volume = read_dicom_series(path, series_uid=series_uid)
     elif is_itk_file(path):
         volume = read_itk_volume(path)
+    elif path.name.lower().endswith(ARCHIVE_SUFFIXES):
+        raise CtDenoiseError(f"{path}: an archive; unpack it and pass the folder that holds the DICOM files")
     else:
         raise CtDenoiseError(
             f"{path}: unsupported format; use a DICOM folder, an enhanced CT .dcm file or one of {', '.join(ITK_SUFFIXES)}"
