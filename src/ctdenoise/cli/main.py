@@ -74,6 +74,11 @@ def _print_notices_on_stderr() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; bad input ends with a one-line error and exit code 2, never a traceback."""
     _print_notices_on_stderr()
+    # Before any command imports torch: idle OpenMP threads sleep instead of spinning on cores other processes
+    # need (benchmarks/bench_threads.py measures it); a policy the user set wins.
+    from ctdenoise.cpu_threads import set_passive_wait_policy
+
+    set_passive_wait_policy()
     try:
         app(args=argv, prog_name="ctdenoise", standalone_mode=True)
     except CtDenoiseError as error:
