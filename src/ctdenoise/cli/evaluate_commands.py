@@ -108,6 +108,7 @@ def lpips_distance(
     net: LpipsNet = typer.Option(LpipsNet.alex, "--net", help="Backbone: alex (upstream default) or vgg."),
     lpips_weights: Path | None = typer.Option(None, "--lpips-weights", help="Folder with the LPIPS weights."),
     window: str = typer.Option("-1000,500", "--window", help="HU window LOW,HIGH for volumes."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (volumes)."),
 ) -> None:
     """LPIPS v0.1 distance of two images (like upstream lpips_2imgs.py) or two volumes (mean over axial slices)."""
     from ctdenoise.metrics.lpips import LPIPS, load_rgb_image
@@ -122,7 +123,7 @@ def lpips_distance(
 
         first_volume, second_volume = read_volume(first), read_volume(second)
         check_same_grid(first_volume, second_volume, str(first), str(second))
-        distance = lpips.volume_distance(first_volume, second_volume, parse_window_hu(window), progress=True)
+        distance = lpips.volume_distance(first_volume, second_volume, parse_window_hu(window), progress=progress)
     typer.echo(f"Distance: {distance:.4f}")
 
 
