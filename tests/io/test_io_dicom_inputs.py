@@ -199,3 +199,15 @@ def test_an_archive_is_pointed_at_precisely(tmp_path, write_ct_series):
     archive = shutil.make_archive(str(tmp_path / "export"), "zip", paths[0].parent)
     with pytest.raises(CtDenoiseError, match="export.zip: an archive; unpack it and pass the folder"):
         read_volume(archive)
+
+
+def test_files_without_preamble_and_file_meta_are_read_like_dcm2niix_does(tmp_path, write_ct_series):
+    stored = stored_values()
+    for path in write_ct_series(tmp_path, stored):
+        dataset = pydicom.dcmread(path)
+        bare = Dataset()
+        bare.update(dataset)  # the data set alone: no preamble, no DICM, no file meta (ACR-NEMA style)
+        pydicom.dcmwrite(path.with_suffix(""), bare, implicit_vr=True, little_endian=True, enforce_file_format=False)
+        path.unlink()
+    assert not any(path.read_bytes()[128:132] == b"DICM" for path in tmp_path.iterdir())
+    np.testing.assert_array_equal(read_volume(tmp_path).hu, stored * 0.5 - 1024.25)

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
+from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.notices import notice
@@ -43,6 +44,7 @@ PIXEL_SPACING_TOLERANCE_MM = 1e-4
 MAX_NAMES_IN_MESSAGE = 5
 # PS3.10 7.1: a DICOM file has a 128-byte preamble followed by these four bytes.
 DICOM_MAGIC_OFFSET, DICOM_MAGIC = 128, b"DICM"
+PREAMBLELESS_FIRST_GROUP = b"\x08\x00"
 
 
 @dataclass
@@ -76,13 +78,25 @@ def _name_list(names: Sequence[str]) -> str:
 
 
 def has_dicom_magic(path: Path) -> bool:
-    """True when ``path`` starts with the 128-byte preamble and ``DICM`` of a DICOM file (PS3.10 7.1)."""
+    """True for a DICOM file: the 128-byte preamble and ``DICM`` (PS3.10 7.1), or, as older scanners and
+    ACR-NEMA exports write, no preamble and a first element in group 0008 (little endian)."""
     try:
         with path.open("rb") as stream:
-            stream.seek(DICOM_MAGIC_OFFSET)
-            return stream.read(len(DICOM_MAGIC)) == DICOM_MAGIC
+            head = stream.read(DICOM_MAGIC_OFFSET + len(DICOM_MAGIC))
     except OSError:
         return False
+    return head[DICOM_MAGIC_OFFSET:] == DICOM_MAGIC or head[:2] == PREAMBLELESS_FIRST_GROUP
+
+
+def _read_dataset(path: Path, stop_before_pixels: bool = False) -> Dataset:
+    """pydicom's dataset of a file ``has_dicom_magic`` accepted; a file without file meta information gets the
+    transfer syntax pydicom found while reading it, so its pixels can be decoded."""
+    dataset = pydicom.dcmread(path, stop_before_pixels=stop_before_pixels, force=True)
+    if "TransferSyntaxUID" not in dataset.file_meta and dataset.original_encoding[0] is not None:
+        implicit_vr, little_endian = dataset.original_encoding
+        syntax = ImplicitVRLittleEndian if implicit_vr else ExplicitVRLittleEndian
+        dataset.file_meta.TransferSyntaxUID = syntax if little_endian else ExplicitVRBigEndian
+    return dataset
 
 
 def _visible_files(folder: Path, recursive: bool) -> list[Path]:
@@ -122,7 +136,7 @@ def _read_headers(folder: Path) -> list[_FileHeader]:
     headers, unreadable = [], []
     for path in dicom_files:
         try:
-            header = pydicom.dcmread(path, stop_before_pixels=True)
+            header = _read_dataset(path, stop_before_pixels=True)
         except Exception:  # a corrupt header can fail in many ways; each means "unreadable"
             header = None
         # pydicom reads some damaged headers leniently; one without a SOP Class UID is unusable all the same.
@@ -378,12 +392,12 @@ def _check_stacked_along_normal(folder: Path, slices: list[_Slice], positions: n
 def _decode_stored(path: Path) -> np.ndarray:
     """Stored values of every frame of one file, ``(frames, rows, columns)``; names the transfer syntax on failure."""
     try:
-        dataset = pydicom.dcmread(path)
+        dataset = _read_dataset(path)
         stored = dataset.pixel_array
     except Exception as error:  # pixel decoding raises many types (missing codec, truncated data)
         reason = " ".join(str(error).split()) or type(error).__name__
         try:
-            syntax = pydicom.dcmread(path, stop_before_pixels=True).file_meta.TransferSyntaxUID
+            syntax = _read_dataset(path, stop_before_pixels=True).file_meta.TransferSyntaxUID
             syntax_text = f"transfer syntax {syntax.name} ({syntax}): "
         except Exception:  # the header itself is damaged; the reason says enough
             syntax_text = ""
@@ -410,7 +424,7 @@ def _series_files(path: Path, series_uid: str | None) -> tuple[Path, list[_FileH
         headers = _drop_localizers(path, _drop_identical_copies(path, _read_headers(path)))
         return path, _choose_series(path, headers, series_uid)
     try:
-        header = pydicom.dcmread(path, stop_before_pixels=True)
+        header = _read_dataset(path, stop_before_pixels=True)
     except Exception:  # a corrupt header can fail in many ways; each means "unreadable"
         raise CtDenoiseError(f"{path}: cannot read as DICOM") from None
     if "DirectoryRecordSequence" in header:  # a DICOMDIR: the series lie in its folder
