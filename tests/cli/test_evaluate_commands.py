@@ -68,3 +68,35 @@ def test_lpips_command_reproduces_upstream_lpips_2imgs(shared_dir, capsys):
     code, out, _ = run_cli(args, capsys)
     assert code == 0
     assert float(out.split(":")[1]) == pytest.approx(0.722, abs=5e-4)
+
+
+def test_evaluate_names_an_empty_mask_file(volume_files, tmp_path, capsys):
+    pred, target = volume_files
+    empty = Volume(np.zeros((16, 32, 36)), spacing_mm=(2.0, 0.7, 0.7), origin_mm=(-10.0, 5.0, 30.0), modality="SEG")
+    write_volume(empty, tmp_path / "empty.nii.gz")
+    args = ["evaluate", "--pred", str(pred), "--target", str(target), "--mask", str(tmp_path / "empty.nii.gz")]
+    code, _, err = run_cli([*args, "--lpips", "none"], capsys)
+    assert code == 2
+    assert err.startswith(f"ctdenoise: error: {tmp_path / 'empty.nii.gz'} is empty") and err.count("\n") == 1
+
+
+def test_evaluate_names_a_volume_too_thin_for_ssim(tmp_path, capsys):
+    thin = Volume(np.full((6, 32, 36), -500.0), spacing_mm=(2.0, 0.7, 0.7))  # 6 − 2·2 crop = 2 slices < 11
+    write_volume(thin, tmp_path / "target.nii.gz")
+    write_volume(thin.with_array(thin.hu + 15.0), tmp_path / "thin.nii.gz")
+    args = ["evaluate", "--pred", str(tmp_path / "thin.nii.gz"), "--target", str(tmp_path / "target.nii.gz")]
+    code, _, err = run_cli([*args, "--lpips", "none", "--no-progress"], capsys)
+    assert code == 2
+    assert err.startswith(f"ctdenoise: error: {tmp_path / 'thin.nii.gz'}: shape (6, 32, 36), coronal view:")
+    assert "too small for SSIM" in err and err.count("\n") == 1
+
+
+def test_evaluate_refuses_a_mask_300_mm_away_saying_where_each_lies(volume_files, tmp_path, capsys):
+    pred, target = volume_files
+    away = Volume(np.ones((16, 32, 36)), spacing_mm=(2.0, 0.7, 0.7), origin_mm=(-10.0, 5.0, 330.0), modality="SEG")
+    write_volume(away, tmp_path / "away.nii.gz")
+    args = ["evaluate", "--pred", str(pred), "--target", str(target), "--mask", str(tmp_path / "away.nii.gz")]
+    code, out, err = run_cli([*args, "--lpips", "none", "--json"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith(f"ctdenoise: error: {tmp_path / 'away.nii.gz'}: the mask is not on the image grid")
+    assert "origin (-10, 5, 330) mm; image" in err and "origin (-10, 5, 30) mm" in err

@@ -35,11 +35,27 @@ def test_info_json_has_exactly_the_documented_keys(capsys, nifti):
     code, out, _ = run_cli(capsys, "info", nifti, "--json")
     assert code == 0
     summary = json.loads(out)
-    assert set(summary) == {"shape_zyx", "spacing_mm_zyx", "origin_mm", "hu_min", "hu_max"}
+    assert set(summary) == {"shape_zyx", "spacing_mm_zyx", "origin_mm", "hu_min", "hu_max", "padding_hu"}
     assert summary["shape_zyx"] == [4, 5, 6]
     assert summary["spacing_mm_zyx"] == pytest.approx([1.25, 0.8, 0.7])
     assert summary["origin_mm"] == pytest.approx([-30.0, -45.5, -200.0])  # RAS (30, 45.5) → LPS (−30, −45.5)
     assert (summary["hu_min"], summary["hu_max"]) == (-1000.0, 190.0)
+
+
+def test_info_reports_the_hu_range_inside_the_field_of_view_and_the_padding_value_apart(capsys, tmp_path):
+    # A scanner image: −3024 HU outside the circular field of view, air (−1000) to bone (1500) inside.
+    yy, xx = np.mgrid[:32, :32] - 15.5
+    inside = xx**2 + yy**2 < 15**2
+    hu_xy = np.where(inside, np.linspace(-1000, 1500, 32)[None, :] * np.ones((32, 1)), -3024.0).astype(np.int16)
+    nib.save(nib.Nifti1Image(np.repeat(hu_xy.T[:, :, None], 3, axis=2), np.eye(4)), tmp_path / "s.nii")
+    summary = json.loads(run_cli(capsys, "info", tmp_path / "s.nii", "--json")[1])
+    assert summary["padding_hu"] == -3024.0
+    assert summary["hu_min"] == pytest.approx(hu_xy[inside].min()) and summary["hu_max"] == pytest.approx(
+        hu_xy[inside].max()
+    )
+    assert summary["hu_min"] > -1024.0
+    out = run_cli(capsys, "info", tmp_path / "s.nii")[1]
+    assert "padding value:        -3024 HU (outside the field of view)" in out
 
 
 def test_info_text_shows_geometry_and_modality(capsys, lung1_dir):

@@ -19,6 +19,14 @@ def test_phantom_command_writes_a_cohort(tmp_path):
     assert (out / "phantom-000" / "preview.png").is_file()
 
 
+def test_no_progress_draws_no_bar(tmp_path, capsys):
+    args = ["phantom", str(tmp_path / "cohort"), "--n", "1", "--shape", "16,48,48", "--spacing-mm", "1,4,4"]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--no-progress"])
+    assert exit_info.value.code in (0, None)
+    assert "phantom subjects" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("bad", [["--shape", "16,48"], ["--spacing-mm", "1,a,4"], ["--format", "jpeg"]])
 def test_bad_arguments_are_one_line_errors(tmp_path, capsys, bad):
     with pytest.raises(SystemExit) as exit_info:

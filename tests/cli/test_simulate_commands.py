@@ -41,3 +41,28 @@ def test_slice_thickness_that_does_not_divide_is_refused(tmp_path, capsys):
     error = capsys.readouterr().err
     assert "thick.nii.gz" in error and "cannot make 2 mm slices from 3 mm slices" in error
     assert not (tmp_path / "out.nii.gz").exists()
+
+
+@pytest.mark.parametrize("bad_value", [np.nan, np.inf])
+def test_non_finite_input_is_refused_naming_the_file_and_nothing_is_written(tmp_path, capsys, bad_value):
+    source = tmp_path / "broken.nii.gz"
+    volume = _write_input(source)
+    hu = volume.hu.copy()
+    hu[2, 10, 11] = bad_value
+    write_volume(volume.with_array(hu), source, overwrite=True)
+    target = tmp_path / "low.nii.gz"
+    assert _run(["simulate", source, target, "--no-progress"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"ctdenoise: error: {source}: holds 1 non-finite value(s)")
+    assert "(2, 10, 11)" in error and error.count("\n") == 1
+    assert not target.exists()
+
+
+def test_a_lost_partial_slab_is_reported_on_stderr(tmp_path, capsys):
+    source = tmp_path / "odd.nii.gz"
+    volume = _write_input(source)
+    write_volume(volume.with_array(np.concatenate([volume.hu, volume.hu[:1]])), source, overwrite=True)  # 5 × 1 mm
+    assert _run(["simulate", source, tmp_path / "low.nii.gz", "--no-progress"]) == 0
+    captured = capsys.readouterr()
+    assert "note: " in captured.err and "the last 1 of 5 slices (1 mm)" in captured.err
+    assert "note:" not in captured.out

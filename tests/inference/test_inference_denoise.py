@@ -118,3 +118,22 @@ def test_defaults_prefer_openvino_int8_and_name_the_fallback(tiny_model_file, ti
         ("torch", "bf16"),
         ("torch", "fp32"),
     )
+
+
+def test_a_coronal_stack_is_denoised_and_upsampled_along_the_patients_head_feet_axis(tiny_model_file):
+    axial = Volume(ct_like_hu((6, 16, 16)), spacing_mm=(2.0, 0.8, 0.8), origin_mm=(-5.0, 3.0, 40.0))
+    # The same voxels stored as coronal slices: array (A–P, S–I, R–L); S–I runs along the rows.
+    coronal = Volume(
+        np.ascontiguousarray(axial.hu.transpose(1, 0, 2)),
+        spacing_mm=(0.8, 2.0, 0.8),
+        origin_mm=axial.origin_mm,
+        direction=np.column_stack([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]),
+    )
+    from_axial = denoise_volume(axial, tiny_model_file, progress=False)
+    from_coronal = denoise_volume(coronal, tiny_model_file, progress=False)
+    assert from_axial.shape == (12, 16, 16) and from_coronal.shape == (16, 12, 16)  # z×2 along S–I in both
+    np.testing.assert_allclose(from_coronal.hu, from_axial.hu.transpose(1, 0, 2), atol=1e-4)
+    for index in [(0, 0, 0), (11, 5, 7)]:
+        np.testing.assert_allclose(
+            from_coronal.index_to_lps((index[1], index[0], index[2])), from_axial.index_to_lps(index), atol=1e-6
+        )

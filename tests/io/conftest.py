@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import pydicom
 import pytest
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
+from dicom_helpers import write_with_file_meta
+from pydicom.dataset import Dataset
+from pydicom.uid import CTImageStorage, generate_uid
 
 from ctdenoise.io import read_dicom_series
 
@@ -86,13 +86,7 @@ def _write_ct_series(
         ds.PixelData = np.ascontiguousarray(stored[k], dtype="<i2").tobytes()
         for keyword, value in (per_slice or {}).get(k, {}).items():
             setattr(ds, keyword, value)
-        ds.file_meta = FileMetaDataset()
-        ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
-        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        path = folder / f"IM{rng.integers(1e9):09d}.dcm"
-        pydicom.dcmwrite(path, ds, enforce_file_format=True)
-        paths.append(path)
+        paths.append(write_with_file_meta(ds, folder / f"IM{rng.integers(1e9):09d}.dcm"))
     return paths
 
 
@@ -124,12 +118,7 @@ def _write_rtstruct(
             contour.ContourData = [f"{v:.4f}" for v in np.asarray(points).ravel()]
             roi_contour.ContourSequence.append(contour)
         ds.ROIContourSequence.append(roi_contour)
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    pydicom.dcmwrite(path, ds, enforce_file_format=True)
-    return path
+    return write_with_file_meta(ds, path)
 
 
 @pytest.fixture(scope="session")

@@ -133,10 +133,10 @@ def test_refuses_missing_image_position(tmp_path, write_ct_series):
     assert paths[1].name in str(error.value)
 
 
-def test_names_unreadable_files(tmp_path, write_ct_series):
-    write_ct_series(tmp_path, stored_values())
-    (tmp_path / "notes.txt").write_text("not a DICOM file")
-    with pytest.raises(CtDenoiseError, match="cannot read 1 file\\(s\\) as DICOM: notes.txt"):
+def test_names_dicom_files_whose_header_is_broken(tmp_path, write_ct_series):
+    paths = write_ct_series(tmp_path, stored_values())
+    paths[2].write_bytes(paths[2].read_bytes()[:140] + b"\xff" * 40)  # preamble + DICM, then garbage
+    with pytest.raises(CtDenoiseError, match=f"cannot read 1 file\\(s\\) as DICOM: {paths[2].name}"):
         read_dicom_series(tmp_path)
 
 

@@ -73,3 +73,76 @@ def test_corrupt_file_error_names_the_file(tmp_path):
     (tmp_path / "broken.nii.gz").write_bytes(b"not gzip at all")
     with pytest.raises(CtDenoiseError, match="broken.nii.gz: cannot read as a 3D image"):
         read_volume(tmp_path / "broken.nii.gz")
+
+
+def ras_to_lps_positions(affine: np.ndarray, index_ijk: np.ndarray) -> np.ndarray:
+    """nibabel's definition: RAS = affine · (i, j, k, 1); LPS negates R and A."""
+    return RAS_TO_LPS @ nib.affines.apply_affine(affine, index_ijk)
+
+
+def test_nifti_with_different_sform_and_qform_is_placed_by_the_sform_as_nibabel_does(tmp_path):
+    data_ijk = np.random.default_rng(1).uniform(-1000, 500, size=(4, 5, 6)).astype(np.float32)
+    sform = rotated_ras_affine() @ np.diag([-1.0, 1.0, 1.0, 1.0])  # a flipped first axis as well
+    image = nib.Nifti1Image(data_ijk, None)
+    image.set_qform(np.diag([1.0, 1.0, 1.0, 1.0]), code=1)  # scanner qform: identity
+    image.set_sform(sform, code=2)  # aligned sform: what nibabel (and the standard) use when sform_code > 0
+    nib.save(image, tmp_path / "two-forms.nii.gz")
+    reference = nib.load(tmp_path / "two-forms.nii.gz")
+
+    volume = read_volume(tmp_path / "two-forms.nii.gz")
+
+    for i, j, k in [(0, 0, 0), (3, 4, 5), (1, 2, 3)]:
+        np.testing.assert_allclose(
+            volume.index_to_lps([k, j, i]), ras_to_lps_positions(reference.affine, [i, j, k]), atol=1e-4
+        )
+        assert volume.hu[k, j, i] == pytest.approx(data_ijk[i, j, k])
+
+
+def test_nifti_scaling_is_applied_like_nibabel(tmp_path):
+    stored = np.arange(24, dtype=np.int16).reshape(2, 3, 4)
+    image = nib.Nifti1Image(stored, np.eye(4))
+    image.header.set_slope_inter(2.0, -1024.0)
+    nib.save(image, tmp_path / "scaled.nii")
+    np.testing.assert_array_equal(read_volume(tmp_path / "scaled.nii").hu, (stored * 2.0 - 1024.0).transpose(2, 1, 0))
+
+
+@pytest.mark.parametrize("bad_value", [np.nan, np.inf, -np.inf])
+def test_non_finite_nifti_values_are_refused_not_read_as_zero(tmp_path, bad_value):
+    data_ijk = np.zeros((4, 4, 3), np.float32)
+    data_ijk[1, 2, 0] = bad_value
+    nib.save(nib.Nifti1Image(data_ijk, np.eye(4)), tmp_path / "nan.nii.gz")
+    with pytest.raises(CtDenoiseError, match=r"nan.nii.gz: holds 1 non-finite value\(s\) .* \(0, 2, 1\)"):
+        read_volume(tmp_path / "nan.nii.gz")
+
+
+def test_a_4d_nifti_reads_when_its_fourth_axis_has_length_one_and_is_refused_otherwise(tmp_path):
+    nib.save(nib.Nifti1Image(np.zeros((4, 5, 6, 1), np.float32), np.eye(4)), tmp_path / "one.nii.gz")
+    assert read_volume(tmp_path / "one.nii.gz").shape == (6, 5, 4)
+    nib.save(nib.Nifti1Image(np.zeros((4, 5, 6, 3), np.float32), np.eye(4)), tmp_path / "four.nii.gz")
+    with pytest.raises(CtDenoiseError, match=r"four.nii.gz: cannot read as a 3D image \(it is 4D with shape"):
+        read_volume(tmp_path / "four.nii.gz")
+
+
+def test_a_sheared_nifti_affine_is_refused(tmp_path):
+    affine = np.eye(4)
+    affine[0, 1] = 0.3  # j axis leans into x
+    nib.save(nib.Nifti1Image(np.zeros((4, 4, 4), np.float32), affine), tmp_path / "shear.nii.gz")
+    with pytest.raises(CtDenoiseError, match="shear.nii.gz: the NIfTI affine is sheared"):
+        read_volume(tmp_path / "shear.nii.gz")
+
+
+def test_nrrd_in_ras_space_is_placed_in_lps_as_the_nrrd_format_defines(tmp_path):
+    # NRRD format, "space" field: right-anterior-superior axes; LPS = (−R, −A, S).
+    data_ijk = np.arange(2 * 3 * 4, dtype=np.int16).reshape(4, 3, 2)  # stored with i fastest: (k, j, i)
+    header = (
+        "NRRD0004\ntype: short\ndimension: 3\nspace: right-anterior-superior\nsizes: 2 3 4\n"
+        "space directions: (0.5,0,0) (0,0.75,0) (0,0,2)\nkinds: domain domain domain\nendian: little\n"
+        "encoding: raw\nspace origin: (10,20,-30)\n\n"
+    )
+    (tmp_path / "ras.nrrd").write_bytes(header.encode() + data_ijk.astype("<i2").tobytes())
+
+    volume = read_volume(tmp_path / "ras.nrrd")
+
+    np.testing.assert_array_equal(volume.hu, data_ijk)
+    ras = np.array([10.0, 20.0, -30.0]) + np.array([1 * 0.5, 2 * 0.75, 3 * 2.0])  # voxel (i, j, k) = (1, 2, 3)
+    np.testing.assert_allclose(volume.index_to_lps([3, 2, 1]), RAS_TO_LPS @ ras, atol=1e-6)

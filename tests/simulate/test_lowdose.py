@@ -54,3 +54,19 @@ def test_default_siemens_geometry_on_a_full_512_slice():
     # 10 % dose at I0 = 2e5 and 0.7 mm pixels: tens of HU, zero mean.
     assert 10.0 < body.std() < 150.0
     assert abs(body.mean()) < 0.2 * body.std()
+
+
+def test_a_coronal_stack_gets_noise_in_its_axial_planes_and_thicker_slices_along_head_feet():
+    axial = _phantom_volume(4)
+    # The same voxels stored coronally: array (A–P, S–I, R–L), rows along the patient's S–I axis.
+    coronal = Volume(
+        np.ascontiguousarray(axial.hu.transpose(1, 0, 2)),
+        spacing_mm=(4.0, 1.0, 4.0),
+        origin_mm=axial.origin_mm,
+        direction=np.column_stack([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]),
+    )
+    from_axial = simulate_low_dose(axial, 0.25, slice_mm=2.0, seed=3, geometry=SMALL_GEOMETRY, progress=False)
+    from_coronal = simulate_low_dose(coronal, 0.25, slice_mm=2.0, seed=3, geometry=SMALL_GEOMETRY, progress=False)
+    assert from_coronal.shape == (64, 2, 64) and from_coronal.spacing_mm == (4.0, 2.0, 4.0)
+    np.testing.assert_array_equal(from_coronal.hu, from_axial.hu.transpose(1, 0, 2))
+    np.testing.assert_allclose(from_coronal.index_to_lps((5, 1, 7)), from_axial.index_to_lps((1, 5, 7)), atol=1e-9)

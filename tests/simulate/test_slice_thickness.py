@@ -25,3 +25,16 @@ def test_slice_thickness_that_is_not_a_multiple_is_a_user_error():
     with pytest.raises(CtDenoiseError, match=r"scan.nii.gz: cannot make 2 mm slices from 3 mm slices"):
         average_slices(thick_input, 2.0, source="scan.nii.gz")
     assert average_slices(thick_input, 6.0).shape == (2, 2, 2)
+
+
+def test_slices_that_cannot_fill_a_thick_slice_are_named_not_dropped_silently(caplog):
+    thin = Volume(np.zeros((13, 2, 2)), spacing_mm=(1.0, 1.0, 1.0))  # 13 × 1 mm → 2 mm: 6 slices + 1 mm over
+    with caplog.at_level("WARNING", logger="ctdenoise"):
+        thick = average_slices(thin, 2.0, source="scan.nii.gz")
+    assert thick.shape == (6, 2, 2)
+    (message,) = [record.getMessage() for record in caplog.records]
+    assert message.startswith("scan.nii.gz: the last 1 of 13 slices (1 mm) cannot fill a whole 2 mm slice")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="ctdenoise"):
+        average_slices(Volume(np.zeros((12, 2, 2))), 2.0)
+    assert not caplog.records  # nothing left over, nothing to say

@@ -184,15 +184,18 @@ def benchmark(
         combinations = tuple(pair for pair in COMBINATIONS if pair[0] in wanted)
         if not combinations:
             raise CtDenoiseError(f"--runtimes {runtimes!r} names none of {', '.join(RUNTIMES)}")
-    report = run_benchmark(
-        shape_zyx=_triple(shape, "--shape"),
-        preset=preset,
-        combinations=combinations,
-        repetitions=repetitions,
-        warmup=warmup,
-        num_threads=threads,
-        progress=progress and not as_json,
-    )
+    from ctdenoise.cli.json_output import stdout_to_stderr
+
+    with stdout_to_stderr(as_json or not progress):  # NNCF draws its progress bars on stdout
+        report = run_benchmark(
+            shape_zyx=_triple(shape, "--shape"),
+            preset=preset,
+            combinations=combinations,
+            repetitions=repetitions,
+            warmup=warmup,
+            num_threads=threads,
+            progress=progress and not as_json,
+        )
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return

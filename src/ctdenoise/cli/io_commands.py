@@ -13,20 +13,26 @@ SERIES_HELP = "SeriesInstanceUID to read when a DICOM folder holds several serie
 def info(
     path: Path = typer.Argument(..., help="CT volume: DICOM folder or .nii/.nii.gz/.nrrd/.mha/.mhd file."),
     as_json: bool = typer.Option(
-        False, "--json", help="Print one JSON object: shape_zyx, spacing_mm_zyx, origin_mm, hu_min, hu_max."
+        False,
+        "--json",
+        help="Print one JSON object: shape_zyx, spacing_mm_zyx, origin_mm, hu_min, hu_max (inside the field of "
+        "view), padding_hu.",
     ),
     series: str | None = typer.Option(None, "--series", help=SERIES_HELP),
 ) -> None:
-    """Print the shape (z, y, x), spacing in mm (z, y, x), origin (LPS mm), HU range and modality of a volume."""
+    """Print the shape (z, y, x), spacing in mm (z, y, x), origin (LPS mm), HU range inside the field of view, the
+    scanner's padding value and the modality of a volume."""
+    from ctdenoise.cli.json_output import stdout_to_stderr
     from ctdenoise.io import read_volume
+    from ctdenoise.io.padding import field_of_view_hu_range
 
-    volume = read_volume(path, series_uid=series)
+    with stdout_to_stderr(as_json):
+        volume = read_volume(path, series_uid=series)
     summary = {
         "shape_zyx": list(volume.shape),
         "spacing_mm_zyx": [round(s, 6) for s in volume.spacing_mm],
         "origin_mm": [round(o, 6) for o in volume.origin_mm],
-        "hu_min": float(volume.hu.min()),
-        "hu_max": float(volume.hu.max()),
+        **field_of_view_hu_range(volume),
     }
     if as_json:
         typer.echo(json.dumps(summary))
@@ -37,7 +43,9 @@ def info(
     typer.echo(f"  shape (z, y, x):      {' × '.join(str(n) for n in volume.shape)}")
     typer.echo(f"  spacing mm (z, y, x): {spacing}")
     typer.echo(f"  origin mm (LPS):      ({origin})")
-    typer.echo(f"  HU min / max:         {summary['hu_min']:g} / {summary['hu_max']:g}")
+    typer.echo(f"  HU min / max:         {summary['hu_min']:g} / {summary['hu_max']:g} (inside the field of view)")
+    padding = "none" if summary["padding_hu"] is None else f"{summary['padding_hu']:g} HU (outside the field of view)"
+    typer.echo(f"  padding value:        {padding}")
     typer.echo(f"  modality:             {volume.modality}")
 
 

@@ -6,6 +6,7 @@ OpenVINO, pyradiomics) happen inside the commands, so ``ctdenoise --help`` stays
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import typer
@@ -57,8 +58,27 @@ def version() -> None:
     typer.echo(__version__)
 
 
+class _NoteHandler(logging.Handler):
+    """Prints ``ctdenoise.notices`` lines as ``note: ...`` on the current stderr (stdout stays for results/--json)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"note: {record.getMessage()}", file=sys.stderr)
+
+
+def _print_notices_on_stderr() -> None:
+    logger = logging.getLogger("ctdenoise")
+    if not any(isinstance(handler, _NoteHandler) for handler in logger.handlers):
+        logger.addHandler(_NoteHandler(logging.WARNING))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; bad input ends with a one-line error and exit code 2, never a traceback."""
+    _print_notices_on_stderr()
+    # Before any command imports torch: idle OpenMP threads sleep instead of spinning on cores other processes
+    # need (benchmarks/bench_threads.py measures it); a policy the user set wins.
+    from ctdenoise.cpu_threads import set_passive_wait_policy
+
+    set_passive_wait_policy()
     try:
         app(args=argv, prog_name="ctdenoise", standalone_mode=True)
     except CtDenoiseError as error:

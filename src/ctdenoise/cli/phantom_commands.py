@@ -30,6 +30,7 @@ def phantom(
     output_format: str = typer.Option("nifti", "--format", help="Full-dose image format: nifti or dicom."),
     preview: bool = typer.Option(False, "--preview", help="Also write preview.png per subject (lung window)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing cohort in OUT."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Generate digital chest phantoms with lung nodules: full-dose CT, nodule label mask, lung mask, manifest."""
     from ctdenoise.phantom import generate_cohort
@@ -43,6 +44,7 @@ def phantom(
         output_format=output_format.lower(),
         preview=preview,
         overwrite=overwrite,
+        progress=progress,
     )
     typer.echo(f"wrote {n} phantom subjects; manifest {manifest}")
 

@@ -20,16 +20,21 @@ def radiomics(
     min_voxels: int = typer.Option(10, "--min-voxels", help="Skip regions smaller than this."),
     split: str = typer.Option("auto", "--split", help="auto | labels | components: how the mask becomes nodules."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: feature name → value (per nodule when several)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Radiomic features (first-order, GLCM, GLRLM, GLSZM, 3D) of each nodule in IMAGE outlined by MASK."""
+    from ctdenoise.cli.json_output import stdout_to_stderr
     from ctdenoise.io import read_volume
     from ctdenoise.radiomics import build_extractor, extract_nodule_features, extraction_settings
     from ctdenoise.radiomics.nodules import read_nodule_mask
 
-    volume = read_volume(image)
-    nodule_mask = read_nodule_mask(mask, volume, roi=roi)
-    rows = extract_nodule_features(volume, nodule_mask, params=params, min_voxels=min_voxels, label=label, split=split)
-    settings = extraction_settings(build_extractor(params))
+    with stdout_to_stderr(as_json):
+        volume = read_volume(image)
+        nodule_mask = read_nodule_mask(mask, volume, roi=roi)
+        rows = extract_nodule_features(
+            volume, nodule_mask, params=params, min_voxels=min_voxels, label=label, split=split, progress=progress
+        )
+        settings = extraction_settings(build_extractor(params))
     per_nodule = {str(row["nodule"]): {k: v for k, v in row.items() if k != "nodule"} for row in rows}
     if as_json:
         output: dict = {"settings": settings}

@@ -17,6 +17,7 @@ import numpy as np
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.inference.loading import InferenceModel, choose_runtime_precision, load_inference_model, make_predictor
 from ctdenoise.inference.sliding_window import default_tile_zyx, sliding_window_denoise
+from ctdenoise.orientation import IDENTITY_ORDER, along_slice_axis, axial_order
 from ctdenoise.volume import Volume
 
 
@@ -82,8 +83,25 @@ def denoise_volume(
         >>> denoised = denoise_volume(read_volume("low_dose.nii.gz"))  # built-in STResNet INT8, z×1  # doctest: +SKIP
         >>> denoised = denoise_volume(read_volume("low_dose.nii.gz"), "runs/stresnet/best.pt")  # doctest: +SKIP
     """
+    source = str(volume.metadata.get("source_path", "input"))
     if volume.modality == "SEG":
-        raise CtDenoiseError(f"{volume.metadata.get('source_path', 'input')}: is a mask (SEG), not a CT image")
+        raise CtDenoiseError(f"{source}: is a mask (SEG), not a CT image")
+    if axial_order(volume, source) != IDENTITY_ORDER:  # the network's z axis must be the patient's slice axis
+        return along_slice_axis(
+            volume,
+            lambda axial: denoise_volume(
+                axial,
+                model,
+                precision,
+                runtime,
+                progress,
+                tile_zyx,
+                overlap_zyx,
+                num_threads=num_threads,
+                z_scale=z_scale,
+            ),
+            source,
+        )
     from ctdenoise.builtin.catalog import resolve_model
 
     chosen, builtin = resolve_model(model, z_scale, runtime)

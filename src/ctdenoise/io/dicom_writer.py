@@ -52,6 +52,7 @@ SOURCE_KEYWORDS = (
     "PositionReferenceIndicator",
     "PatientPosition",
     "BodyPartExamined",
+    "Laterality",
     "KVP",
 )
 
@@ -123,7 +124,9 @@ def _series_template(volume: Volume, orientation: list[float], slope: float, int
     for keyword in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime"):
         if keyword not in ds:
             setattr(ds, keyword, "")
-    for keyword in ("StudyID", "AccessionNumber", "ReferringPhysicianName", "PositionReferenceIndicator"):
+    # Laterality is Type 2C (General Series, C.7.3.1): required for paired body parts, which a NIfTI source cannot
+    # rule out, so it is present, empty = unknown, unless the source says it.
+    for keyword in ("StudyID", "AccessionNumber", "ReferringPhysicianName", "PositionReferenceIndicator", "Laterality"):
         if keyword not in ds:
             setattr(ds, keyword, "")
     for keyword in ("PatientPosition", "KVP"):

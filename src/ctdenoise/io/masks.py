@@ -16,6 +16,54 @@ from ctdenoise.io.itk_formats import ITK_SUFFIXES, is_itk_file, read_itk_volume
 from ctdenoise.io.rtstruct import read_rtstruct_masks, rtstruct_roi_names
 from ctdenoise.volume import Volume
 
+#: How far (mm) a mask voxel centre may lie beyond the image's outer voxel faces: rounding of origins written as
+#: decimal strings, not a real offset (pyradiomics' geometryTolerance serves the same purpose).
+GEOMETRY_TOLERANCE_MM = 1e-3
+LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0])
+
+
+def _lps_extent(corners_lps: np.ndarray) -> str:
+    low, high = corners_lps.min(axis=0), corners_lps.max(axis=0)
+    return ", ".join(f"{axis} {a:.1f} to {b:.1f}" for axis, a, b in zip("xyz", low, high, strict=True))
+
+
+def _box_corners_zyx(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    return np.array([[(low, high)[bit][axis] for axis, bit in enumerate(bits)] for bits in np.ndindex(2, 2, 2)])
+
+
+def _outside_image(image: Volume, corners_lps: np.ndarray) -> bool:
+    index = image.lps_to_index(corners_lps)
+    tolerance = GEOMETRY_TOLERANCE_MM / np.asarray(image.spacing_mm)
+    return bool(np.any(index < -0.5 - tolerance) or np.any(index > np.asarray(image.shape) - 0.5 + tolerance))
+
+
+def check_mask_inside_image(mask: Volume, image: Volume) -> None:
+    """Refuse a mask whose labelled voxels lie (partly) outside the image, instead of measuring the fill value.
+
+    A mask may be on another grid than its image (the image is then resampled onto it); its labelled voxel
+    centres must lie within the image's outer voxel faces (± ``GEOMETRY_TOLERANCE_MM``).
+
+    Raises:
+        CtDenoiseError: naming both files, where the mask's voxels lie and where the image lies (LPS mm), with
+            a hint when the mask's x and y look written with the RAS sign.
+    """
+    labelled = np.argwhere(mask.hu != 0)
+    if labelled.size == 0:
+        return
+    corners = mask.index_to_lps(_box_corners_zyx(labelled.min(axis=0), labelled.max(axis=0)))
+    if not _outside_image(image, corners):
+        return
+    image_corners = image.index_to_lps(_box_corners_zyx(np.full(3, -0.5), np.asarray(image.shape) - 0.5))
+    hint = ""
+    origin = np.asarray(mask.origin_mm)
+    if not _outside_image(image, corners - origin + LPS_TO_RAS @ origin):
+        hint = "; with its origin's x and y negated it would fit: is the mask's origin written in RAS, not LPS?"
+    raise CtDenoiseError(
+        f"{mask.metadata.get('source_path', 'mask')}: the mask's labelled voxels lie outside the image "
+        f"{image.metadata.get('source_path', '')}: mask voxels at LPS {_lps_extent(corners)} mm, image covers "
+        f"{_lps_extent(image_corners)} mm{hint}"
+    )
+
 
 def _describe_grid(volume: Volume) -> str:
     spacing = ", ".join(f"{s:.4g}" for s in volume.spacing_mm)

@@ -46,6 +46,7 @@ def mask_to_bool(mask: Volume | np.ndarray | None, target: Volume, mask_name: st
     if mask is None:
         return None
     if isinstance(mask, Volume):
+        mask_name = str(mask.metadata.get("source_path", mask_name))
         check_same_grid(mask, target, mask_name, "target")
         array = mask.hu
     else:
@@ -91,17 +92,21 @@ def image_quality(
     """
     from tqdm import tqdm
 
-    check_same_grid(pred, target)
+    pred_name = str(pred.metadata.get("source_path", "prediction"))
+    check_same_grid(pred, target, pred_name, str(target.metadata.get("source_path", "target")))
     inside = mask_to_bool(mask, target)
     pred_unit, target_unit = window_to_unit(pred.hu, window_hu), window_to_unit(target.hu, window_hu)
     metrics: dict[str, float] = {}
     for view in tqdm([*VIEW_SLICE_AXIS, "3d"], desc="image quality", unit="view", disable=not progress, leave=False):
-        if view == "3d":
-            metrics["psnr_3d"] = psnr_3d(pred_unit, target_unit, inside, border_crop_px=border_crop_px)
-            metrics["ssim_3d"] = ssim_3d(pred_unit, target_unit, inside, border_crop_px=border_crop_px)
-            continue
-        psnr = psnr_per_slice(pred_unit, target_unit, view, inside, border_crop_px=border_crop_px)
-        ssim = ssim_per_slice(pred_unit, target_unit, view, inside, border_crop_px=border_crop_px)
+        try:
+            if view == "3d":
+                metrics["psnr_3d"] = psnr_3d(pred_unit, target_unit, inside, border_crop_px=border_crop_px)
+                metrics["ssim_3d"] = ssim_3d(pred_unit, target_unit, inside, border_crop_px=border_crop_px)
+                continue
+            psnr = psnr_per_slice(pred_unit, target_unit, view, inside, border_crop_px=border_crop_px)
+            ssim = ssim_per_slice(pred_unit, target_unit, view, inside, border_crop_px=border_crop_px)
+        except CtDenoiseError as error:  # the metric code knows arrays only; the message names the file
+            raise CtDenoiseError(f"{pred_name}: shape {pred.shape}, {view} view: {error}") from None
         metrics[f"psnr_{view}"], metrics[f"ssim_{view}"] = mean_over_slices(psnr), mean_over_slices(ssim)
     metrics["psnr"] = float(np.mean([metrics[f"psnr_{view}"] for view in VIEW_SLICE_AXIS]))
     metrics["ssim"] = float(np.mean([metrics[f"ssim_{view}"] for view in VIEW_SLICE_AXIS]))

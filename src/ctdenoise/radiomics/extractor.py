@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.io.itk_formats import volume_to_sitk
+from ctdenoise.io.masks import check_mask_inside_image
 from ctdenoise.radiomics.grid import bounding_box, crop, resample_to_grid
 from ctdenoise.radiomics.nodules import DEFAULT_MIN_VOXELS, split_nodules
 from ctdenoise.volume import Volume
@@ -183,6 +184,7 @@ def extract_nodule_features(
     """
     extractor = build_extractor(params)
     regions = split_nodules(mask, split=split, label=label, min_voxels=min_voxels)
+    check_mask_inside_image(mask, image)  # else the nodules would be measured on the resampler's −1000 HU fill
     image_on_mask_grid = resample_to_grid(image, mask)
     rows = []
     for region in tqdm(regions, desc="radiomics", unit="nodule", disable=not progress, leave=False):

@@ -14,6 +14,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ctdenoise.errors import CtDenoiseError
+from ctdenoise.orientation import IDENTITY_ORDER, along_slice_axis, axial_order
 from ctdenoise.simulate.attenuation import PADDING_BELOW_HU, circle_mask, hu_to_mu, mu_to_hu_difference
 from ctdenoise.simulate.fbp import fbp_reconstruct
 from ctdenoise.simulate.geometry import FanBeamGeometry
@@ -104,6 +105,13 @@ def simulate_low_dose(
         >>> low.spacing_mm                                               # doctest: +SKIP
         (2.0, 1.0, 1.0)
     """
+    order = axial_order(volume, source)
+    if order != IDENTITY_ORDER:  # coronal/sagittal storage: simulate on axial slices, store the result back
+        return along_slice_axis(
+            volume,
+            lambda axial: simulate_low_dose(axial, dose_fraction, slice_mm, seed, geometry, progress, flux, source),
+            source,
+        )
     check_dose_fraction(dose_fraction)
     if slice_mm is not None:
         slices_per_output(volume.spacing_mm[0], slice_mm, source)  # fail before the slow part

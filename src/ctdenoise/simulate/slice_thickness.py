@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ctdenoise.errors import CtDenoiseError
+from ctdenoise.notices import notice
 from ctdenoise.volume import Volume
 
 
@@ -24,7 +25,7 @@ def average_slices(volume: Volume, slice_mm: float, source: str = "input") -> Vo
     """Average each run of ``slice_mm / spacing`` adjacent slices into one thicker slice.
 
     From Z slices of 1 mm, ``slice_mm=2`` gives Z//2 slices of 2 mm: slice k is the mean of slices 2k and 2k+1
-    (a leftover last slice is dropped). The first output slice's centre lies between the slices it averages, so
+    (leftover last slices that cannot fill a whole output slice are left out, with a notice naming them). The first output slice's centre lies between the slices it averages, so
     the origin moves half the removed distance, ``(factor − 1)/2 · spacing``, along the slice axis.
 
     Args:
@@ -43,6 +44,12 @@ def average_slices(volume: Volume, slice_mm: float, source: str = "input") -> Vo
     n_out = volume.shape[0] // factor
     if n_out == 0:
         raise CtDenoiseError(f"{source}: {volume.shape[0]} slices are too few to average into {slice_mm:g} mm")
+    leftover = volume.shape[0] - n_out * factor
+    if leftover:
+        notice(
+            f"{source}: the last {leftover} of {volume.shape[0]} slices ({leftover * volume.spacing_mm[0]:g} mm) "
+            f"cannot fill a whole {slice_mm:g} mm slice and are left out; the output has {n_out} slices"
+        )
     grouped = volume.hu[: n_out * factor].reshape(n_out, factor, *volume.shape[1:])
     averaged = grouped.mean(axis=1, dtype=np.float64).astype(np.float32)
     shift_mm = 0.5 * (factor - 1) * volume.spacing_mm[0]
