@@ -75,7 +75,8 @@ class LowContrastPhantom:
         diameter_mm: water cylinder diameter (CCT189: 200 mm).
         detection_inserts: the low-contrast rods the observers look for.
         ttf_rods: the high-contrast rods of the TTF.
-        nps_region_mm: side of the central uniform square the NPS ROIs are taken from.
+        nps_region_mm: side of the central square the NPS ROIs are taken from; it is uniform in the
+            signal-absent images the NPS uses (it reaches past the low-contrast ring, not to the TTF rods).
 
     Example:
         >>> phantom = LowContrastPhantom(shape_yx=(128, 128), pixel_mm=(2.0, 2.0))
@@ -89,7 +90,7 @@ class LowContrastPhantom:
     diameter_mm: float = 200.0
     detection_inserts: tuple[RodInsert, ...] = field(default_factory=cct189_inserts)
     ttf_rods: tuple[RodInsert, ...] = field(default_factory=tg233_ttf_rods)
-    nps_region_mm: float = 40.0
+    nps_region_mm: float = 64.0
 
     def __post_init__(self) -> None:
         from ctdenoise.errors import CtDenoiseError
