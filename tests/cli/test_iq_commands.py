@@ -42,6 +42,19 @@ def test_iq_on_fda_style_metaimage_stacks(tmp_path, capsys):
     # White noise of σ: the NPS integrates to σ² (Parseval) after the ensemble-mean subtraction is undone.
     assert result["nps"]["noise_std_hu"] == pytest.approx(SIGMA_HU, rel=0.05)
     assert sorted(round(ttf["contrast_hu"]) for ttf in result["ttf"]) == [120, 340]
+    # The same inserts given as JSON (positions from the phantom's definition) instead of found in the ground truth
+    rods = phantom.detection_inserts
+    inserts = [
+        {"center_px": list(rod.center_rc((256, 256), (0.8, 0.8))), "diameter_mm": rod.diameter_mm, "contrast_hu": 9}
+        for rod in rods
+    ]
+    (tmp_path / "inserts.json").write_text(json.dumps(inserts))
+    assert _run([*arguments, "--inserts", tmp_path / "inserts.json", "--json", "--no-progress"]) == 0
+    given = json.loads(capsys.readouterr().out)
+    assert [row["diameter_mm"] for row in given["inserts"]] == [3.0, 5.0, 7.0, 10.0]
+    assert given["nps"] is None  # no ground truth: no uniform region is known
+    for found, listed in zip(result["inserts"], given["inserts"], strict=True):
+        assert listed["dprime"] == pytest.approx(found["dprime"], abs=0.5)
 
 
 def test_iq_needs_both_image_sets_and_insert_locations(tmp_path, capsys):

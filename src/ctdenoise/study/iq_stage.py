@@ -44,8 +44,9 @@ def cached_realisations(
     from ctdenoise.simulate import FluxModel
 
     data, iq = config["data"], config["iq"]
+    scanned = {key: value for key, value in phantom.describe().items() if key != "nps_region_mm"}
     request = {
-        "phantom": phantom.describe(),
+        "phantom": scanned,
         "dose": dose,
         "n": iq["n_realisations"],
         "photons": data.get("full_dose_photons", 2.0e5),
