@@ -37,9 +37,22 @@ def test_report_files_are_written_with_every_table1_row(tiny_study):
     markdown = paths["markdown"].read_text()
     assert "## Table 1" in markdown and "## Checks" in markdown and "Figure 2" in markdown
     html = paths["html"].read_text()
-    assert html.count("data:image/png;base64,") == 3  # figures inlined: the report opens offline
+    assert html.count("data:image/png;base64,") == 4  # Figures 1–3 and the curves inlined: the report opens offline
     for figure in results["figures"].values():
         assert (out / figure).stat().st_size > 1000
+
+
+def test_iq_stage_scores_fbp_and_every_method_at_every_dose(tiny_study):
+    out, paths = tiny_study
+    iq = json.loads(paths["json"].read_text())["iq"]
+    assert set(iq["results"]) == {"FBP"} | {
+        f"{m} {p}" for m in ("SRResNet", "STResNet") for p in ("FP32", "BF16", "INT8")
+    }
+    for by_dose in iq["results"].values():
+        assert set(by_dose) == {"0.25", "1"}
+        assert [row["diameter_mm"] for row in by_dose["1"]["inserts"]] == [3.0, 5.0, 7.0, 10.0]
+    assert len(list((out / "iq-cache").glob("phantom-*.npz"))) == 2  # the scans are cached for re-runs
+    assert "Figure 3" in paths["markdown"].read_text()
 
 
 def test_int8_speedup_in_table1_is_the_benchmark_number(tiny_study):

@@ -15,6 +15,7 @@ from ctdenoise.cli import (
     evaluate_commands,
     inference_commands,
     io_commands,
+    iq_commands,
     model_commands,
     phantom_commands,
     radiomics_commands,
@@ -44,6 +45,7 @@ for command_group in (
     model_commands,
     inference_commands,
     evaluate_commands,
+    iq_commands,
     radiomics_commands,
     study_commands,
 ):

@@ -103,13 +103,14 @@ def build_stages(
 
         return run
 
+    def model_of(method: Method) -> Path | str:
+        if method.precision == "int8":
+            return out_dir / f"quantize-{method.arch}" / "int8"
+        return load_stage_record(out_dir, f"train-{method.run_name}")["result"]["best_checkpoint"]
+
     def inference(method: Method):
         def run(work: Path) -> dict[str, Any]:
-            if method.precision == "int8":
-                model = out_dir / f"quantize-{method.arch}" / "int8"
-            else:
-                model = load_stage_record(out_dir, f"train-{method.run_name}")["result"]["best_checkpoint"]
-            return denoise_test_split(method, model, _test_rows(out_dir), work, threads)
+            return denoise_test_split(method, model_of(method), _test_rows(out_dir), work, threads)
 
         return run
 
@@ -128,6 +129,12 @@ def build_stages(
 
     def radiomics(work: Path) -> dict[str, Any]:
         return run_radiomics(outputs_by_method(), _test_rows(out_dir), work, BASELINE, config["radiomics"])
+
+    def image_quality_tasks(work: Path) -> dict[str, Any]:
+        from ctdenoise.study.iq_stage import run_iq_stage
+
+        models = {method.label: (method, model_of(method)) for method in methods}
+        return run_iq_stage(work, config, models, out_dir / "iq-cache", threads)
 
     def benchmark(work: Path) -> dict[str, Any]:
         from ctdenoise.inference import run_benchmark
@@ -156,6 +163,10 @@ def build_stages(
     ]
     stages.append(Stage("evaluate", "PSNR, SSIM and LPIPS against full dose", evaluate))
     stages.append(Stage("radiomics", "nodule radiomics, paired tests, Figures 1 and 2", radiomics))
+    if "iq" in config:
+        stages.append(
+            Stage("iq", "low-contrast detectability, NPS and TTF on the phantom (Figure 3)", image_quality_tasks)
+        )
     stages.append(Stage("benchmark", "CPU inference speed of every model × runtime × precision", benchmark))
     return stages
 

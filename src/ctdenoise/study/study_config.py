@@ -43,6 +43,8 @@ SCHEMA: dict[str, Any] = {
     "evaluation": {"window_hu": None, "lpips_net": None},
     "radiomics": {"min_voxels": None, "params": None},
     "benchmark": {"shape_zyx": None, "preset": None, "repetitions": None},
+    # Optional: task-based image quality on the low-contrast phantom (``ctdenoise.study.iq_stage``).
+    "iq": {"doses": None, "n_realisations": None, "n_bootstrap": None, "image_px": None},
 }
 
 

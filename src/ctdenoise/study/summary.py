@@ -190,7 +190,7 @@ def assemble_results(config: dict[str, Any], records: dict[str, Any], out_dir: P
     lpips_net = records["evaluate"]["result"].get("lpips_net")
     bench = config["benchmark"]
     baseline_run = records[f"train-{BASELINE_ARCH}-fp32"]["result"]
-    return {
+    results = {
         "preset": config["preset"],
         "data_description": data["description"],
         "n_test_subjects": data["split_counts"]["test"],
@@ -230,3 +230,7 @@ def assemble_results(config: dict[str, Any], records: dict[str, Any], out_dir: P
         "config": config,
         "stage_seconds": {name: record.get("seconds") for name, record in records.items()},
     }
+    if "iq" in records:  # task-based image quality (Figure 3), when the preset asks for it
+        results["iq"] = records["iq"]["result"]
+        results["figures"]["figure3"] = _relative(records["iq"]["result"]["figure3"], out_dir)
+    return results
