@@ -46,7 +46,9 @@ def test_iq_stage_scores_fbp_and_every_method_at_every_dose(tiny_study):
     out, paths = tiny_study
     iq = json.loads(paths["json"].read_text())["iq"]
     assert set(iq["results"]) == {"FBP"} | {
-        f"{m} {p}" for m in ("SRResNet", "STResNet") for p in ("FP32", "BF16", "INT8")
+        f"{m} {p}"
+        for m in ("SRResNet", "STResNet", "RED-CNN")
+        for p in ("FP32", "BF16", "INT8")  # tiny-study.yaml
     }
     for by_dose in iq["results"].values():
         assert set(by_dose) == {"0.25", "1"}
