@@ -181,6 +181,11 @@ from ctdenoise.inference import denoise_volume
 denoised = denoise_volume(volume)                 # the same default from Python
 ```
 
+![before/after](builtin-models-example.png)
+
+The packaged example (`ctdenoise.examples`, `make demo`): LIDC-IDRI-0003 — a patient held out of training — at a
+simulated 10 % dose, denoised by the built-in `stresnet-x1` (OpenVINO INT8), next to the real full-dose scan.
+
 **Research use only — not for diagnosis.** These models were trained on four patients' scans (three for training)
 and a digital phantom; they have not been validated clinically.
 
