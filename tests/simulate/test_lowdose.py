@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
 
+from ctdenoise.errors import CtDenoiseError
 from ctdenoise.simulate.analytic import chest_like_phantom, rasterize_ellipses
 from ctdenoise.simulate.geometry import MU_WATER_PER_MM, FanBeamGeometry
 from ctdenoise.simulate.lowdose import simulate_low_dose
+from ctdenoise.simulate.noise import FluxModel
 from ctdenoise.volume import Volume
 
 SMALL_GEOMETRY = FanBeamGeometry.preset("siemens").with_views(180)
@@ -54,3 +56,14 @@ def test_default_siemens_geometry_on_a_full_512_slice():
     # 10 % dose at I0 = 2e5 and 0.7 mm pixels: tens of HU, zero mean.
     assert 10.0 < body.std() < 150.0
     assert abs(body.mean()) < 0.2 * body.std()
+
+
+def test_an_implausible_result_is_refused_before_it_is_written():
+    # I0 = 3 quanta per ray (the kind of value a broken calibration once produced): tissue ends up far below air.
+    volume = _phantom_volume(2)
+    with pytest.raises(
+        CtDenoiseError, match=r"scan.nii.gz: implausible simulated scan: .* of tissue voxels fall below"
+    ):
+        simulate_low_dose(
+            volume, 0.1, None, geometry=SMALL_GEOMETRY, progress=False, flux=FluxModel(3.0), source="scan.nii.gz"
+        )

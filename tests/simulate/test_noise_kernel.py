@@ -53,7 +53,7 @@ def test_fit_recovers_a_known_power_gain_whatever_the_magnitude(gain):
     target = 7.0 * base * gain(frequency)  # any magnitude: only the shape is matched, T(0) = 1
     kernel = fit_noise_kernel(_radial(frequency, target), _radial(frequency, base), "known")
     assert kernel.power_gain(np.array([0.0]))[0] == 1.0
-    fitted, expected = kernel.power_gain(frequency[2:]), gain(frequency[2:])
+    fitted, expected = kernel.power_gain(frequency[2:]), gain(frequency[2:])  # bins 0, 1: extrapolated
     np.testing.assert_allclose(fitted / fitted[0], expected / expected[0], rtol=0.08)  # the shape (3-bin smoothing)
     # The level comes from extrapolating to f = 0 (exact inside the family, ≈ 15 % off for a Butterworth).
     np.testing.assert_allclose(fitted, expected, rtol=0.2)

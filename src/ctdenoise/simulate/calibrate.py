@@ -8,8 +8,9 @@ Both come from the scan's own noise, measured on flat ROIs (:mod:`ctdenoise.simu
   scan's NPS.
 * **I0**: quantum noise variance goes as 1/I0 (Yu et al. 2012), so ``I0 = I0_ref · σ_ref² / σ_scan²`` with σ_scan
   the scan's noise and σ_ref that of the simulator's full-dose noise at the reference flux *with the matched
-  kernel*, both measured on the same flat ROIs with the same detrending (ensemble σ, the integral of the NPS). A
-  second pass at the estimated I0 takes the electronic noise (which does not scale as 1/I0) into account. Whatever anatomy the ROIs still hold is in
+  kernel*, both measured on the same flat ROIs with the same detrending, as the NPS integrated over the noise band
+  above 0.08 mm⁻¹ (where anatomy left in the ROIs has no power). A second pass at the estimated I0 takes the
+  electronic noise (which does not scale as 1/I0) into account. Whatever anatomy the ROIs still hold is in
   σ_scan and therefore in the inserted noise too, so simulating a dose fraction and calibrating the result gives
   back ``a · I0`` (the self-consistency check of ``scripts/validate_scan_noise.py``).
 
@@ -36,6 +37,7 @@ from ctdenoise.simulate.scan_noise import (
     DEFAULT_SLICES,
     FlatRois,
     ScanNoise,
+    band_noise_variance,
     measure_scan_noise,
     tissue_rois,
 )
@@ -166,17 +168,19 @@ def fit_noise_model(
     reference_std = nps_from_rois(rois.cut(noise), pixel_mm).noise_std_hu
     if not calibrate:
         return ScanNoiseModel(reference, chosen, scan_noise, reference_std, note)
-    scan_variance = scan_noise.nps.noise_std_hu**2
-    first_ratio = reference_std**2 / scan_variance
+    # Variances in the noise band (above NOISE_BAND_FROM_PER_MM): anatomy left in the ROIs stays out of the ratio.
+    scan_variance = band_noise_variance(scan_noise.nps)
+    first_ratio = band_noise_variance(nps_from_rois(rois.cut(noise), pixel_mm)) / scan_variance
     first = float(np.clip(reference.full_dose_photons * first_ratio, *PHYSICAL_I0_RANGE))
     # Image noise variance is Q/I0 + E/I0² (quantum + electronic): a second reference at the first estimate gives
     # both terms, and I0 solves ρ(I0) = 1 (the electronic part matters where few quanta reach the detector).
     second = FluxModel(first, reference.electronic_noise_variance)
     second_noise = _reference_noise(volume, rois, scanner, second, chosen, seed, progress)
-    second_std = nps_from_rois(rois.cut(second_noise), pixel_mm).noise_std_hu
-    photons = _solve_photons((reference.full_dose_photons, first), (first_ratio, second_std**2 / scan_variance))
+    second_nps = nps_from_rois(rois.cut(second_noise), pixel_mm)
+    second_ratio = band_noise_variance(second_nps) / scan_variance
+    photons = _solve_photons((reference.full_dose_photons, first), (first_ratio, second_ratio))
     flux = FluxModel(_check_photons(photons, scan_noise, source), reference.electronic_noise_variance)
-    return ScanNoiseModel(flux, chosen, scan_noise, second_std, note)
+    return ScanNoiseModel(flux, chosen, scan_noise, second_nps.noise_std_hu, note)
 
 
 def _solve_photons(fluxes: tuple[float, float], variance_ratios: tuple[float, float]) -> float:

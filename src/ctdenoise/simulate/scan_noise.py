@@ -42,6 +42,9 @@ STRUCTURE_FACTOR = 1.3
 LOW_FREQUENCY_BINS = 2.5
 #: Fewer kept ROIs than this is too little flat tissue to measure noise on.
 MIN_ROIS = 12
+#: Frequencies (mm⁻¹) from which on the NPS holds noise only: structures over ~12 mm, where what anatomy survives
+#: ROI selection and detrending still adds power, sit below it, while CT noise (ramp-filtered) has little there.
+NOISE_BAND_FROM_PER_MM = 0.08
 #: Below this σ (HU) a scan has no measurable noise (a noise-free phantom, a synthetic image).
 MIN_NOISE_HU = 0.1
 DEFAULT_ROI_PX = 32
@@ -103,6 +106,14 @@ class ScanNoise:
             "n_slice_pairs": int(np.unique(self.rois.slice_index).size),
             "global_noise_level_hu": round(self.global_noise_level_hu, 4),
         }
+
+
+def band_noise_variance(nps: NoisePowerSpectrum, from_per_mm: float = NOISE_BAND_FROM_PER_MM) -> float:
+    """Noise variance (HU²) in the band ``|f| ≥ from_per_mm``: the NPS summed over it times ``Δfx·Δfy`` (Parseval)."""
+    fy, fx = np.meshgrid(nps.frequency_y_per_mm, nps.frequency_x_per_mm, indexing="ij")
+    df_y = abs(nps.frequency_y_per_mm[1] - nps.frequency_y_per_mm[0])
+    df_x = abs(nps.frequency_x_per_mm[1] - nps.frequency_x_per_mm[0])
+    return float(nps.nps_2d[np.hypot(fy, fx) >= from_per_mm].sum() * df_y * df_x)
 
 
 def half_sample_mode(values: np.ndarray) -> float:
