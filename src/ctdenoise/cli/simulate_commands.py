@@ -91,7 +91,7 @@ def noise(
         False, "--json", help="Print one JSON object (σ, NPS peak/mean frequency, ROI counts, radial NPS) only."
     ),
     plot: Path | None = typer.Option(None, "--plot", help="Save the radial NPS curve to this PNG."),
-    roi_px: int = typer.Option(32, "--roi-px", min=8, help="Side of the square ROIs in pixels."),
+    roi_px: int = typer.Option(24, "--roi-px", min=8, help="Side of the square ROIs in pixels."),
     slices: int = typer.Option(8, "--slices", min=1, help="Neighbouring-slice pairs to measure on."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the --plot file if it exists."),
 ) -> None:

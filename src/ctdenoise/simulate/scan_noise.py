@@ -5,7 +5,7 @@ level": the mode of local noise over soft tissue, robust to anatomy because anat
 the patient NPS of Malkus & Szczykutowicz 2017 (Med Phys 44:2173: uniform ROIs picked in the patient image, then
 the ICRU 87 / TG-233 ensemble NPS):
 
-1. On a handful of slice pairs ``(k, k+1)`` spread over the scan, square ROIs (32 × 32 px by default,
+1. On a handful of slice pairs ``(k, k+1)`` spread over the scan, square ROIs (24 × 24 px by default,
    half-overlapping) are candidates when the smoothed image stays within :data:`FLAT_TISSUE_HU` (fat, muscle,
    organs, contrast-enhanced blood) over the whole ROI in both slices, inside the reconstruction circle.
 2. The ROIs are cut from the difference of neighbouring slices ``(S_k − S_{k+1}) / √2``: the noise of contiguous
@@ -47,7 +47,7 @@ MIN_ROIS = 12
 NOISE_BAND_FROM_PER_MM = 0.08
 #: Below this σ (HU) a scan has no measurable noise (a noise-free phantom, a synthetic image).
 MIN_NOISE_HU = 0.1
-DEFAULT_ROI_PX = 32
+DEFAULT_ROI_PX = 24
 DEFAULT_SLICES = 8
 
 
@@ -306,7 +306,7 @@ def measure_scan_noise(
         >>> scan = read_volume("../shared/data/lung1-001/dicom")          # doctest: +SKIP
         >>> noise = measure_scan_noise(scan, source="lung1-001")           # doctest: +SKIP
         >>> round(noise.nps.noise_std_hu), noise.rois.roi_px                # doctest: +SKIP
-        (17, 32)
+        (24, 24)
     """
     rois, candidates, noise_level = find_flat_rois(volume, roi_px, n_slices, radius_mm, source)
     noise = slice_difference_noise(volume, np.unique(rois.slice_index))
