@@ -151,11 +151,12 @@ def fit_noise_model(
             if calibrate:
                 raise CtDenoiseError(f"{error}; cannot calibrate I0 (give --photons instead)") from None
             return ScanNoiseModel(reference, STANDARD_KERNEL, None, None, f"standard kernel ({error})")
+    if (isinstance(kernel, NoiseKernel) or kernel == "standard") and not calibrate:
+        chosen = STANDARD_KERNEL if kernel == "standard" else kernel
+        return ScanNoiseModel(reference, chosen, scan_noise, None, f"{chosen.name} kernel")
     rois = scan_noise.rois if scan_noise is not None else tissue_rois(volume, roi_px, n_slices, radius_mm, source)
     if isinstance(kernel, NoiseKernel) or kernel == "standard":
         chosen = STANDARD_KERNEL if kernel == "standard" else kernel
-        if not calibrate:
-            return ScanNoiseModel(reference, chosen, scan_noise, None, f"{chosen.name} kernel")
         noise = _reference_noise(volume, rois, scanner, reference, chosen, seed, progress)
         note = f"{chosen.name} kernel"
     else:
@@ -165,12 +166,12 @@ def fit_noise_model(
         chosen = fit_noise_kernel(target, nps_from_rois(rois.cut(base), pixel_mm), name)
         noise = {index: chosen.filter_noise(image, pixel_mm) for index, image in base.items()}
         note = f"kernel {name} (NPS peak {target.peak_frequency_per_mm:.2f} mm⁻¹)"
-    reference_std = nps_from_rois(rois.cut(noise), pixel_mm).noise_std_hu
+    reference_nps = nps_from_rois(rois.cut(noise), pixel_mm)
     if not calibrate:
-        return ScanNoiseModel(reference, chosen, scan_noise, reference_std, note)
+        return ScanNoiseModel(reference, chosen, scan_noise, reference_nps.noise_std_hu, note)
     # Variances in the noise band (above NOISE_BAND_FROM_PER_MM): anatomy left in the ROIs stays out of the ratio.
     scan_variance = band_noise_variance(scan_noise.nps)
-    first_ratio = band_noise_variance(nps_from_rois(rois.cut(noise), pixel_mm)) / scan_variance
+    first_ratio = band_noise_variance(reference_nps) / scan_variance
     first = float(np.clip(reference.full_dose_photons * first_ratio, *PHYSICAL_I0_RANGE))
     # Image noise variance is Q/I0 + E/I0² (quantum + electronic): a second reference at the first estimate gives
     # both terms, and I0 solves ρ(I0) = 1 (the electronic part matters where few quanta reach the detector).
@@ -185,6 +186,8 @@ def fit_noise_model(
 
 def _solve_photons(fluxes: tuple[float, float], variance_ratios: tuple[float, float]) -> float:
     """I0 with ``ρ(I0) = Q/I0 + E/I0² = 1``, Q and E from ``ρ = σ_ref² / σ_scan²`` at two reference fluxes."""
+    if abs(fluxes[1] / fluxes[0] - 1.0) < 1e-3:  # the first estimate is the reference: nothing to separate
+        return float(fluxes[1] * variance_ratios[1])
     design = np.array([[1.0 / flux, 1.0 / flux**2] for flux in fluxes])
     quantum, electronic = np.linalg.solve(design, np.asarray(variance_ratios))
     if electronic <= 0 or quantum <= 0:  # both ratios agree with pure quantum noise (or their scatter hides E)
