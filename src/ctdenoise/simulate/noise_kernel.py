@@ -29,8 +29,11 @@ from ctdenoise.metrics.nps import NoisePowerSpectrum
 
 #: Power-series terms (in (f/f_N)²) of the smooth fit that extrapolates the NPS ratio to zero frequency.
 FIT_DEGREE = 3
-#: Radial NPS bins below this index are left out of the fit (bin 0 is removed by detrending, bin 1 damped by it).
+#: Radial NPS bins below this index are left out of the smooth fit that sets ``T(0) = 1`` (bin 0 is removed by
+#: detrending, bin 1 damped by it) …
 FIRST_FIT_BIN = 2
+#: … but the measured shape is followed from this bin on (smooth kernels peak as low as bin 1 of a 24 px ROI).
+FIRST_SHAPE_BIN = 1
 #: Zero pixels added around the noise image before the FFT filter, so that it does not wrap around.
 _FILTER_PAD_PX = 32
 
@@ -131,20 +134,22 @@ def fit_noise_kernel(
     frequency = base.radial_frequency_per_mm
     limit = min(frequency[-1], target.radial_frequency_per_mm[-1])
     wanted = np.interp(frequency, target.radial_frequency_per_mm, target.radial_nps)
-    usable = (np.arange(frequency.size) >= FIRST_FIT_BIN) & (frequency <= limit + 1e-9)
-    usable &= (wanted > 0) & (base.radial_nps > 0)
+    measured = (np.arange(frequency.size) >= FIRST_SHAPE_BIN) & (frequency <= limit + 1e-9)
+    measured &= (wanted > 0) & (base.radial_nps > 0)
+    usable = measured & (np.arange(frequency.size) >= FIRST_FIT_BIN)
     if usable.sum() < degree + 2:
         raise CtDenoiseError(f"noise kernel {name!r}: the NPS curves share too few frequencies to fit a kernel")
     x2 = (frequency / frequency[-1]) ** 2
     design = np.stack([x2**j for j in range(degree + 1)], axis=1)
-    log_ratio = np.log(wanted[usable] / base.radial_nps[usable])
+    log_ratio = np.zeros_like(frequency)
+    log_ratio[measured] = np.log(wanted[measured] / base.radial_nps[measured])
     # Weight each bin by where the target has its power: that is the texture; bins without power are noise.
     weights = np.sqrt(np.clip(wanted[usable] / wanted[usable].max(), 0.05, None))
-    coefficients, *_ = np.linalg.lstsq(design[usable] * weights[:, None], log_ratio * weights, rcond=None)
+    coefficients, *_ = np.linalg.lstsq(design[usable] * weights[:, None], log_ratio[usable] * weights, rcond=None)
     log_gain = design[:, 1:] @ coefficients[1:]  # the smooth fit without c₀: ln|T|², 0 at f = 0
     residual = np.zeros_like(frequency)
-    residual[usable] = log_ratio - design[usable] @ coefficients
-    residual[usable] = np.convolve(np.pad(residual[usable], 1, mode="edge"), np.ones(3) / 3.0, mode="valid")
+    residual[measured] = log_ratio[measured] - design[measured] @ coefficients
+    residual[measured] = np.convolve(np.pad(residual[measured], 1, mode="edge"), np.ones(3) / 3.0, mode="valid")
     gain = np.exp(log_gain + residual)
     return NoiseKernel(name, BASE_KERNEL.window, tuple(frequency.tolist()), tuple(gain.tolist()))
 
