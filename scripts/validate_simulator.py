@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ctdenoise.simulate import FluxModel, calibrated_flux, simulate_low_dose
-from ctdenoise.simulate.calibrate import local_std, uniform_soft_tissue
+from ctdenoise.simulate import FluxModel, fit_noise_model, simulate_low_dose
 from ctdenoise.simulate.geometry import FanBeamGeometry
+from ctdenoise.simulate.scan_noise import FLAT_TISSUE_HU
 from ctdenoise.simulate.validation import (
     noise_dose_scaling,
     noise_power_shape,
@@ -83,14 +83,14 @@ def print_table(title: str, rows: list[tuple[str, str, str, bool]]) -> None:
         print(f"| {check:<48} | {measured:<26} | {expected:<22} | {'✓' if passed else '✗'}  |")
 
 
-def soft_tissue_noise_hu(hu_slices: np.ndarray) -> float:
-    """Median local std (9×9 windows) in uniform soft tissue, over the given slices."""
-    values = [local_std(hu)[uniform_soft_tissue(hu)] for hu in hu_slices]
-    return float(np.median(np.concatenate(values)))
+def inserted_noise_hu(full_dose_hu: np.ndarray, low_dose_hu: np.ndarray) -> float:
+    """Standard deviation of the inserted noise (low − full dose) over tissue in the flat-tissue HU range."""
+    tissue = (full_dose_hu > FLAT_TISSUE_HU[0]) & (full_dose_hu < FLAT_TISSUE_HU[1])
+    return float(np.std((low_dose_hu - full_dose_hu)[tissue]))
 
 
 def lung1_figure(lung1_dicom: Path, png: Path) -> None:
-    """Simulate 10 % dose on three LUNG1-001 slices (default and calibrated I0) and save axial panels."""
+    """Simulate 10 % dose on three LUNG1-001 slices (default, and kernel + I0 fitted to the scan) and save panels."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -103,15 +103,18 @@ def lung1_figure(lung1_dicom: Path, png: Path) -> None:
     middle = volume.shape[0] // 2
     part = volume.with_array(volume.hu[middle - 1 : middle + 2])  # 3 mm slices: keep them (slice_mm=None)
     start = time.perf_counter()
-    calibrated = calibrated_flux(volume, n_slices=3)
-    print(f"calibrated full-dose flux I0 = {calibrated.full_dose_photons:.3g} quanta/ray (default 2e5)")
+    model = fit_noise_model(volume, calibrate=True, n_slices=4, source="LUNG1-001")
+    calibrated = model.flux
+    print(f"calibrated full-dose flux I0 = {calibrated.full_dose_photons:.3g} quanta/ray (default 2e5), {model.note}")
     default = simulate_low_dose(part, 0.1, slice_mm=None, seed=0, progress=False)
-    matched = simulate_low_dose(part, 0.1, slice_mm=None, seed=0, progress=False, flux=calibrated)
+    matched = simulate_low_dose(part, 0.1, None, seed=0, progress=False, flux=calibrated, kernel=model.kernel)
     print(f"simulated 2 × 3 slices in {time.perf_counter() - start:.1f} s (including calibration)")
-    full_noise = soft_tissue_noise_hu(part.hu)
-    print(f"soft-tissue noise (median local std): full dose {full_noise:.1f} HU, ", end="")
-    print(f"10 % (I0 = 2e5) {soft_tissue_noise_hu(default.hu):.1f} HU, 10 % (calibrated) ", end="")
-    print(f"{soft_tissue_noise_hu(matched.hu):.1f} HU, expected ≈ {full_noise / np.sqrt(0.1):.1f} HU (full/√0.1)")
+    full_noise = model.scan_noise.nps.noise_std_hu
+    print(
+        f"scan's own noise σ {full_noise:.1f} HU ({len(model.scan_noise.rois)} flat ROIs); inserted noise in ", end=""
+    )
+    print(f"tissue: I0 = 2e5 {inserted_noise_hu(part.hu, default.hu):.1f} HU, calibrated ", end="")
+    print(f"{inserted_noise_hu(part.hu, matched.hu):.1f} HU, expected ≈ {full_noise * 3:.1f} HU (σ·√((1−a)/a))")
 
     panels = [
         ("full dose (B19f, 3 mm)", part.hu[1]),

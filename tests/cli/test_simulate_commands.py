@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -66,3 +68,58 @@ def test_a_lost_partial_slab_is_reported_on_stderr(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "note: " in captured.err and "the last 1 of 5 slices (1 mm)" in captured.err
     assert "note:" not in captured.out
+
+
+def _write_noisy_disk(path, sigma_hu=10.0, n_slices=4):
+    """Water-like disk (40 HU) carrying independent white noise of known σ in every slice."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:128, :128] - 63.5
+    body = np.where(xx**2 + yy**2 < 60**2, 40.0, -1000.0)
+    slices = [body + rng.normal(0.0, sigma_hu, body.shape) for _ in range(n_slices)]
+    write_volume(Volume(np.stack(slices), spacing_mm=(2.0, 1.0, 1.0)), path)
+
+
+def test_noise_prints_sigma_and_nps_as_json_only_and_plots(tmp_path, capsys):
+    source = tmp_path / "noisy.nii.gz"
+    _write_noisy_disk(source, sigma_hu=10.0)
+    plot = tmp_path / "nps.png"
+    assert _run(["noise", source, "--json", "--plot", plot]) == 0
+    summary = json.loads(capsys.readouterr().out)  # nothing but the JSON on stdout
+    # White noise: σ as drawn (the quadratic detrend of 32² ROIs removes 6 of 1024 degrees of freedom).
+    assert summary["noise_std_hu"] == pytest.approx(10.0, rel=0.05)
+    assert summary["n_rois"] >= 12 and summary["n_candidate_rois"] >= summary["n_rois"]
+    assert 0.0 < summary["mean_frequency_per_mm"] <= 0.5
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _run(["noise", source, "--plot", plot]) == 2  # refuses to clobber the plot
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_noise_without_flat_tissue_is_a_one_line_error(tmp_path, capsys):
+    source = tmp_path / "lung.nii.gz"
+    write_volume(Volume(np.full((3, 64, 64), -800.0), spacing_mm=(2.0, 1.0, 1.0)), source)
+    assert _run(["noise", source]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("ctdenoise: error: ") and "lung.nii.gz: too little flat tissue" in error
+
+
+def test_simulate_matches_an_nps_from_a_json_file_and_refuses_bad_kernels(tmp_path, capsys):
+    source = tmp_path / "noisy.nii.gz"
+    _write_noisy_disk(source)
+    assert _run(["noise", source, "--json"]) == 0
+    nps_json = tmp_path / "nps.json"
+    nps_json.write_text(capsys.readouterr().out)
+    target = tmp_path / "low.nii.gz"
+    assert _run(["simulate", source, target, "--kernel", nps_json, "--slice-mm", "0", "--no-progress"]) == 0
+    assert "matched to the given NPS" in capsys.readouterr().out
+    assert read_volume(target).shape == (4, 128, 128)
+    assert _run(["simulate", source, tmp_path / "x.nii.gz", "--kernel", "b70f", "--no-progress"]) == 2
+    assert "--kernel b70f" in capsys.readouterr().err
+
+
+def test_calibrating_a_noise_free_scan_is_refused_and_nothing_is_written(tmp_path, capsys):
+    source = tmp_path / "clean.nii.gz"
+    _write_input(source)
+    target = tmp_path / "low.nii.gz"
+    assert _run(["simulate", source, target, "--calibrate", "--no-progress"]) == 2
+    assert "clean.nii.gz:" in capsys.readouterr().err
+    assert not target.exists()

@@ -1,20 +1,44 @@
+import numpy as np
 import pytest
 
-from ctdenoise.simulate.calibrate import calibrated_flux
+from ctdenoise.errors import CtDenoiseError
+from ctdenoise.simulate.calibrate import calibrated_flux, fit_noise_model
 from ctdenoise.simulate.geometry import FanBeamGeometry
 from ctdenoise.simulate.lowdose import low_dose_noise_hu, slice_rng
 from ctdenoise.simulate.noise import FluxModel
 from ctdenoise.simulate.validation import water_cylinder_hu
 from ctdenoise.volume import Volume
 
+GEOMETRY = FanBeamGeometry.preset("siemens").with_views(240)
+
+
+def _noisy_cylinder(flux: FluxModel, n_slices: int = 4) -> Volume:
+    clean = water_cylinder_hu(128, 2.0, 220.0)
+    noise = [low_dose_noise_hu(clean, (2.0, 2.0), 0.5, GEOMETRY, flux, slice_rng(99, k)) for k in range(n_slices)]
+    return Volume([clean + n for n in noise], spacing_mm=(1.0, 2.0, 2.0))
+
 
 def test_calibration_recovers_the_flux_of_a_scan_with_known_noise():
     # A "scan" of a 220 mm water cylinder carrying the full-dose noise of I0 = 5e4 quanta per ray (the missing
     # noise of a = 0.5 equals one full-dose scan's noise); calibration starts from the default 2e5.
-    geometry = FanBeamGeometry.preset("siemens").with_views(240)
-    true_flux = FluxModel(full_dose_photons=5e4)
-    clean = water_cylinder_hu(128, 2.0, 220.0)
-    scan = [clean + low_dose_noise_hu(clean, (2.0, 2.0), 0.5, geometry, true_flux, slice_rng(99, k)) for k in range(3)]
-    volume = Volume(scan, spacing_mm=(1.0, 2.0, 2.0))
-    estimated = calibrated_flux(volume, geometry=geometry, n_slices=3)
+    volume = _noisy_cylinder(FluxModel(full_dose_photons=5e4))
+    estimated = calibrated_flux(volume, geometry=GEOMETRY, n_slices=3, roi_px=16)
     assert estimated.full_dose_photons == pytest.approx(5e4, rel=0.15)
+
+
+def test_an_i0_outside_the_physical_range_is_an_error_naming_the_scan():
+    # 1e3 times the noise variance of a 2e5 scan: I0 ≈ 200 quanta per ray, no clinical scan.
+    volume = _noisy_cylinder(FluxModel(full_dose_photons=5e4))
+    clean = water_cylinder_hu(128, 2.0, 220.0)
+    loud = volume.with_array(clean + (volume.hu - clean) * 30.0)
+    with pytest.raises(CtDenoiseError, match=r"loud.nii.gz: calibrated I0 = .* outside the physical range"):
+        fit_noise_model(loud, GEOMETRY, "standard", calibrate=True, n_slices=3, roi_px=16, source="loud.nii.gz")
+
+
+def test_calibration_without_flat_tissue_is_an_error_naming_the_scan():
+    lung = Volume(np.full((3, 64, 64), -800.0), spacing_mm=(1.0, 2.0, 2.0))
+    with pytest.raises(CtDenoiseError, match="lung.nii.gz: too little flat tissue.*cannot calibrate"):
+        fit_noise_model(lung, GEOMETRY, calibrate=True, source="lung.nii.gz")
+    # Without calibration the automatic kernel falls back to the standard one and says why.
+    model = fit_noise_model(lung, GEOMETRY, source="lung.nii.gz")
+    assert model.kernel.name == "standard" and "too little flat tissue" in model.note

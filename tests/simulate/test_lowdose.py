@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
 
+from ctdenoise.errors import CtDenoiseError
 from ctdenoise.simulate.analytic import chest_like_phantom, rasterize_ellipses
 from ctdenoise.simulate.geometry import MU_WATER_PER_MM, FanBeamGeometry
 from ctdenoise.simulate.lowdose import simulate_low_dose
+from ctdenoise.simulate.noise import FluxModel
 from ctdenoise.volume import Volume
 
 SMALL_GEOMETRY = FanBeamGeometry.preset("siemens").with_views(180)
@@ -70,3 +72,14 @@ def test_a_coronal_stack_gets_noise_in_its_axial_planes_and_thicker_slices_along
     assert from_coronal.shape == (64, 2, 64) and from_coronal.spacing_mm == (4.0, 2.0, 4.0)
     np.testing.assert_array_equal(from_coronal.hu, from_axial.hu.transpose(1, 0, 2))
     np.testing.assert_allclose(from_coronal.index_to_lps((5, 1, 7)), from_axial.index_to_lps((1, 5, 7)), atol=1e-9)
+
+
+def test_an_implausible_result_is_refused_before_it_is_written():
+    # I0 = 3 quanta per ray (the kind of value a broken calibration once produced): tissue ends up far below air.
+    volume = _phantom_volume(2)
+    with pytest.raises(
+        CtDenoiseError, match=r"scan.nii.gz: implausible simulated scan: .* of tissue voxels fall below"
+    ):
+        simulate_low_dose(
+            volume, 0.1, None, geometry=SMALL_GEOMETRY, progress=False, flux=FluxModel(3.0), source="scan.nii.gz"
+        )

@@ -4,6 +4,7 @@ import pytest
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.simulate.geometry import FanBeamGeometry
 from ctdenoise.simulate.noise import FluxModel, missing_dose_noise
+from ctdenoise.simulate.noise_kernel import STANDARD_KERNEL, NoiseKernel
 from ctdenoise.simulate.validation import noise_dose_scaling, noise_power_shape
 
 GEOMETRY = FanBeamGeometry.preset("siemens").with_views(288)
@@ -24,8 +25,13 @@ def test_log_domain_variance_is_the_missing_dose_variance(dose_fraction):
     assert abs(noise[:, centre].mean()) < 0.1 * np.sqrt(expected.mean())
 
 
-def test_inserted_noise_scales_with_dose_as_the_physics_says():
-    result = noise_dose_scaling(GEOMETRY, size_px=128, pixel_mm=2.0, diameter_mm=200.0, repeats=2)
+#: A sharp matched kernel (|T|² = exp(3x² − 1.5x⁴), up to the 2 mm pixels' Nyquist frequency): the laws must not care.
+SHARP_KERNEL = NoiseKernel.from_log_polynomial("sharp", "shepp-logan", (3.0, -1.5), 0.25)
+
+
+@pytest.mark.parametrize("kernel", [STANDARD_KERNEL, SHARP_KERNEL], ids=["standard", "sharp"])
+def test_inserted_noise_scales_with_dose_as_the_physics_says(kernel):
+    result = noise_dose_scaling(GEOMETRY, size_px=128, pixel_mm=2.0, diameter_mm=200.0, repeats=2, kernel=kernel)
     inserted, total = result["inserted_std"], result["total_std"]
     # Noise-free water cylinder: std ∝ √((1−a)/a) → 1.73 and 3.00 against a = 0.5.
     assert inserted[0.25] / inserted[0.5] == pytest.approx(np.sqrt(3.0), rel=0.10)

@@ -1,10 +1,35 @@
-"""``ctdenoise simulate``: make a low-dose, thicker-slice scan from a full-dose one."""
+"""``ctdenoise simulate`` (a low-dose, thicker-slice scan from a full-dose one) and ``ctdenoise noise`` (a scan's
+own noise σ and NPS)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
+
+KERNEL_HELP = (
+    "Noise kernel: 'auto' matches the input's own NPS (falls back to 'standard', saying so, when the input has "
+    "too little flat tissue or no noise), 'standard' is the simulator's Hann kernel, or a JSON file written by "
+    "'ctdenoise noise --json' whose NPS shape to match."
+)
+
+
+def _kernel_choice(kernel: str):
+    """The kernel argument for :func:`fit_noise_model`: a name, or the NPS read from a JSON file."""
+    from ctdenoise.errors import CtDenoiseError
+    from ctdenoise.simulate.noise_kernel import noise_power_spectrum_from_summary
+
+    if kernel in ("auto", "standard"):
+        return kernel
+    path = Path(kernel)
+    if path.suffix.lower() != ".json":
+        raise CtDenoiseError(f"--kernel {kernel}: use auto, standard or a .json file from 'ctdenoise noise --json'")
+    try:
+        summary = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise CtDenoiseError(f"{path}: cannot read the NPS JSON ({error})") from None
+    return noise_power_spectrum_from_summary(summary, source=str(path))
 
 
 def simulate(
@@ -20,21 +45,31 @@ def simulate(
     calibrate: bool = typer.Option(
         False,
         "--calibrate",
-        help="Estimate I0 from the input's own noise in uniform soft tissue (overrides --photons).",
+        help="Estimate I0 from the input's own noise in flat tissue (overrides --photons).",
     ),
+    kernel: str = typer.Option("auto", "--kernel", help=KERNEL_HELP),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
-    """Simulate a low-dose scan (projection-domain noise insertion + FBP) at a thicker slice."""
+    """Simulate a low-dose scan (projection-domain noise insertion + FBP) with the input's noise texture."""
     from ctdenoise.io import read_volume, refuse_to_clobber, write_volume
-    from ctdenoise.simulate import FluxModel, calibrated_flux, simulate_low_dose
+    from ctdenoise.simulate import FluxModel, fit_noise_model, simulate_low_dose
 
     refuse_to_clobber(output_path, overwrite, inputs=(input_path,))
+    choice = _kernel_choice(kernel)
     volume = read_volume(input_path)
-    flux = FluxModel(full_dose_photons=photons)
+    model = fit_noise_model(
+        volume,
+        geometry=geometry,
+        kernel=choice,
+        reference=FluxModel(full_dose_photons=photons),
+        calibrate=calibrate,
+        source=str(input_path),
+        progress=progress,
+    )
+    typer.echo(f"noise: {model.note}")
     if calibrate:
-        flux = calibrated_flux(volume, geometry=geometry, reference=flux, source=str(input_path))
-        typer.echo(f"calibrated full-dose flux I0 = {flux.full_dose_photons:.3g} quanta per ray")
+        typer.echo(f"calibrated full-dose flux I0 = {model.flux.full_dose_photons:.3g} quanta per ray")
     low_dose = simulate_low_dose(
         volume,
         dose_fraction=dose,
@@ -42,13 +77,53 @@ def simulate(
         seed=seed,
         geometry=geometry,
         progress=progress,
-        flux=flux,
+        flux=model.flux,
         source=str(input_path),
+        kernel=model.kernel,
     )
     written = write_volume(low_dose, output_path, overwrite=overwrite)
     typer.echo(f"wrote {written} ({low_dose.shape[0]} slices of {low_dose.spacing_mm[0]:g} mm, dose {dose:g})")
 
 
+def noise(
+    scan: Path = typer.Argument(..., metavar="SCAN", help="CT scan: DICOM folder or .nii/.nii.gz/.nrrd/.mha."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON object (σ, NPS peak/mean frequency, ROI counts, radial NPS) only."
+    ),
+    plot: Path | None = typer.Option(None, "--plot", help="Save the radial NPS curve to this PNG."),
+    roi_px: int = typer.Option(24, "--roi-px", min=8, help="Side of the square ROIs in pixels."),
+    slices: int = typer.Option(8, "--slices", min=1, help="Neighbouring-slice pairs to measure on."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the --plot file if it exists."),
+) -> None:
+    """Measure a scan's own noise: σ (HU) and NPS from flat tissue ROIs, robust to anatomy."""
+    from ctdenoise.io import read_volume, refuse_to_clobber
+    from ctdenoise.simulate.scan_noise import measure_scan_noise
+
+    if plot is not None:
+        refuse_to_clobber(plot, overwrite, inputs=(scan,))
+    volume = read_volume(scan)
+    measured = measure_scan_noise(volume, roi_px=roi_px, n_slices=slices, source=str(scan))
+    summary = {"scan": str(scan), **measured.summary()}
+    if plot is not None:
+        from ctdenoise.simulate.nps_plot import save_nps_plot
+
+        save_nps_plot({f"noise power spectrum of {scan.name}": {"scan": measured.nps}}, plot, overwrite=overwrite)
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    typer.echo(f"{scan}")
+    typer.echo(f"  noise σ:              {summary['noise_std_hu']:.2f} HU")
+    typer.echo(f"  NPS peak frequency:   {summary['peak_frequency_per_mm']:.3f} mm⁻¹")
+    typer.echo(f"  NPS mean frequency:   {summary['mean_frequency_per_mm']:.3f} mm⁻¹")
+    typer.echo(
+        f"  ROIs:                 {summary['n_rois']} flat of {summary['n_candidate_rois']} candidates "
+        f"({roi_px}×{roi_px} px, {summary['n_slice_pairs']} slice pairs)"
+    )
+    if plot is not None:
+        typer.echo(f"  wrote {plot}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add the ``simulate`` command to the top-level app."""
+    """Add the ``simulate`` and ``noise`` commands to the top-level app."""
     app.command("simulate")(simulate)
+    app.command("noise")(noise)

@@ -2,27 +2,37 @@
 
 Pipeline per axial slice (Yu et al. 2012; Zeng et al. 2015): HU → attenuation → fan-beam sinogram of a clinical
 scanner geometry → Poisson + electronic noise for the missing dose → FBP of that noise → added to the input image;
-then thin slices are averaged to the requested slice thickness.
+then thin slices are averaged to the requested slice thickness. The noise's kernel (NPS shape) and I0 can be
+fitted to a real scan's own noise (:func:`fit_noise_model`, measured by :func:`measure_scan_noise`).
 """
 
-from ctdenoise.simulate.calibrate import calibrated_flux
+from ctdenoise.simulate.calibrate import ScanNoiseModel, calibrated_flux, fit_noise_model
 from ctdenoise.simulate.fbp import fbp_reconstruct
 from ctdenoise.simulate.geometry import GEOMETRY_PRESETS, MU_WATER_PER_MM, FanBeamGeometry
 from ctdenoise.simulate.lowdose import low_dose_noise_hu, simulate_low_dose
 from ctdenoise.simulate.noise import FluxModel, missing_dose_noise
+from ctdenoise.simulate.noise_kernel import STANDARD_KERNEL, NoiseKernel, fit_noise_kernel
 from ctdenoise.simulate.projector import forward_project
+from ctdenoise.simulate.scan_noise import ScanNoise, measure_scan_noise
 from ctdenoise.simulate.slice_thickness import average_slices
 
 __all__ = [
     "GEOMETRY_PRESETS",
     "MU_WATER_PER_MM",
     "FanBeamGeometry",
+    "STANDARD_KERNEL",
     "FluxModel",
+    "NoiseKernel",
+    "ScanNoise",
+    "ScanNoiseModel",
     "average_slices",
     "calibrated_flux",
     "fbp_reconstruct",
+    "fit_noise_kernel",
+    "fit_noise_model",
     "forward_project",
     "low_dose_noise_hu",
+    "measure_scan_noise",
     "missing_dose_noise",
     "simulate_low_dose",
 ]

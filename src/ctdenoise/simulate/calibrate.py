@@ -1,82 +1,227 @@
-"""Estimate the full-dose photon flux I0 of a real scan from its own noise in uniform soft tissue.
+"""Fit the simulator's noise to a real scan: the kernel (NPS shape) and the full-dose photon flux I0 (magnitude).
 
-Quantum noise variance goes as 1/I0 (Yu et al. 2012), so ``I0 ≈ I0_ref · (σ_ref / σ_scan)²``: σ_scan is the
-local standard deviation the scan shows in flat soft tissue, σ_ref that of the simulator's full-dose noise for a
-reference flux, both measured the same way at the same pixels. A dose fraction of 0.5 inserts exactly the noise of
-one more full-dose scan (a′ = 1), which is the reference. Anatomy left in the windows makes σ_scan a little too
-large, so the estimate errs towards too little flux (too much noise), never the other way.
+Both come from the scan's own noise, measured on flat ROIs (:mod:`ctdenoise.simulate.scan_noise`):
+
+* **Kernel**: the simulator's full-dose noise — the missing noise of dose fraction 0.5 (``a′ = 1``) is exactly one
+  more full-dose scan's noise (Yu et al. 2012) — is reconstructed with the base kernel on the scan's own slices and
+  its NPS measured on the same ROIs; :func:`ctdenoise.simulate.noise_kernel.fit_noise_kernel` shapes it like the
+  scan's NPS.
+* **I0**: quantum noise variance goes as 1/I0 (Yu et al. 2012), so ``I0 = I0_ref · σ_ref² / σ_scan²`` with σ_scan
+  the scan's noise and σ_ref that of the simulator's full-dose noise at the reference flux *with the matched
+  kernel*, both measured on the same flat ROIs with the same detrending, as the NPS integrated over the noise band
+  above 0.08 mm⁻¹ (where anatomy left in the ROIs has no power). A second pass at the estimated I0 takes the
+  electronic noise (which does not scale as 1/I0) into account. Whatever anatomy the ROIs still hold is in
+  σ_scan and therefore in the inserted noise too, so simulating a dose fraction and calibrating the result gives
+  back ``a · I0`` (the self-consistency check of ``scripts/validate_scan_noise.py``).
+
+An I0 outside :data:`PHYSICAL_I0_RANGE` is an error, never used: it means the scan's noise is not what the model
+thinks (e.g. a kernel the fit cannot follow, an image that is not a plain FBP reconstruction).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-from scipy import ndimage
+from tqdm.auto import tqdm
 
 from ctdenoise.errors import CtDenoiseError
+from ctdenoise.metrics.nps import NoisePowerSpectrum, nps_from_rois
 from ctdenoise.simulate.geometry import FanBeamGeometry
 from ctdenoise.simulate.lowdose import low_dose_noise_hu, resolve_geometry, slice_rng
 from ctdenoise.simulate.noise import FluxModel
+from ctdenoise.simulate.noise_kernel import BASE_KERNEL, STANDARD_KERNEL, NoiseKernel, fit_noise_kernel
+from ctdenoise.simulate.projector import reconstruction_radius_mm
+from ctdenoise.simulate.scan_noise import (
+    DEFAULT_ROI_PX,
+    DEFAULT_SLICES,
+    FlatRois,
+    ScanNoise,
+    band_noise_variance,
+    measure_scan_noise,
+    tissue_rois,
+)
 from ctdenoise.volume import Volume
 
-SOFT_TISSUE_HU = (-20.0, 120.0)
-_WINDOW_PX = 9
-_MIN_PIXELS = 200
+#: Full-dose quanta per ray a clinical CT scan can have (Yu et al. 2012 use 1e5–3e5 for standard dose).
+PHYSICAL_I0_RANGE = (1.0e3, 1.0e8)
+#: Seed of the reference noise; far from the small seeds users give ``simulate``, so the two never coincide.
+REFERENCE_SEED = 2_147_483_647
+#: What ``kernel`` may be: a choice by name, an NPS to match, or a ready kernel.
+KernelChoice = str | NoisePowerSpectrum | NoiseKernel
 
 
-def local_std(image: np.ndarray, window_px: int = _WINDOW_PX) -> np.ndarray:
-    """Standard deviation in a square window around each pixel."""
-    image = np.asarray(image, dtype=np.float64)
-    mean = ndimage.uniform_filter(image, window_px)
-    mean_square = ndimage.uniform_filter(image * image, window_px)
-    return np.sqrt(np.clip(mean_square - mean * mean, 0.0, None))
+@dataclass(frozen=True)
+class ScanNoiseModel:
+    """The simulator's noise fitted to one scan.
+
+    Attributes:
+        flux: full-dose I0 (calibrated, or the reference when not calibrated) and electronic noise.
+        kernel: reconstruction kernel of the inserted noise.
+        scan_noise: the scan's own measured noise, or None when it was not needed or not measurable.
+        reference_std_hu: σ of the simulator's full-dose noise at the reference flux with ``kernel`` on the
+            scan's ROIs (None when not computed).
+        note: how the kernel was chosen (printed by the CLI, so a fallback is never silent).
+    """
+
+    flux: FluxModel
+    kernel: NoiseKernel
+    scan_noise: ScanNoise | None
+    reference_std_hu: float | None
+    note: str
 
 
-def uniform_soft_tissue(hu_slice: np.ndarray, window_px: int = _WINDOW_PX) -> np.ndarray:
-    """Pixels whose whole window is soft tissue (the smoothed image stays within :data:`SOFT_TISSUE_HU`)."""
-    smooth = ndimage.uniform_filter(np.asarray(hu_slice, dtype=np.float64), 3)
-    soft = (smooth > SOFT_TISSUE_HU[0]) & (smooth < SOFT_TISSUE_HU[1])
-    return ndimage.binary_erosion(soft, structure=np.ones((window_px + 4, window_px + 4), dtype=bool))
+def _reference_noise(
+    volume: Volume,
+    rois: FlatRois,
+    scanner: FanBeamGeometry,
+    reference: FluxModel,
+    kernel: NoiseKernel,
+    seed: int,
+    progress: bool,
+) -> dict[int, np.ndarray]:
+    """The noise of one full-dose scan at ``reference`` on every ROI slice, reconstructed with ``kernel``.
+
+    Dose fraction 0.5 (``a′ = 1``) inserts one full-dose scan's quantum noise but 3× its electronic noise
+    (``σe²(1+a)/(1−a)``, :mod:`ctdenoise.simulate.noise`), so the electronic variance is given as ``σe²/3``.
+    """
+    pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
+    one_scan = FluxModel(reference.full_dose_photons, reference.electronic_noise_variance / 3.0)
+    slices = np.unique(rois.slice_index)
+    images = {}
+    for index in tqdm(slices, desc="reference noise", unit="slice", disable=not progress):
+        hu_slice = volume.hu[int(index)]
+        rng = slice_rng(seed, int(index))
+        images[int(index)] = low_dose_noise_hu(hu_slice, pixel_mm, 0.5, scanner, one_scan, rng, kernel)
+    return images
+
+
+def fit_noise_model(
+    volume: Volume,
+    geometry: str | FanBeamGeometry = "siemens",
+    kernel: KernelChoice = "auto",
+    reference: FluxModel | None = None,
+    calibrate: bool = False,
+    n_slices: int = DEFAULT_SLICES,
+    roi_px: int = DEFAULT_ROI_PX,
+    seed: int = REFERENCE_SEED,
+    source: str = "input",
+    progress: bool = False,
+) -> ScanNoiseModel:
+    """Match the simulator's noise kernel (and, with ``calibrate``, its I0) to a scan's own noise.
+
+    Args:
+        volume: the full-dose scan in HU, axial slices.
+        geometry: scanner geometry of the simulation (preset name or :class:`FanBeamGeometry`).
+        kernel: ``"auto"`` (match the scan's measured NPS; falls back to ``"standard"`` with a note when the scan
+            has too little flat tissue or no measurable noise, unless ``calibrate``), ``"standard"`` (the
+            simulator's own kernel), a :class:`NoisePowerSpectrum` to match, or a :class:`NoiseKernel`.
+        reference: flux to scale from (its electronic noise is kept); default ``FluxModel()``.
+        calibrate: estimate I0 from the scan's noise; otherwise ``reference`` is used as it is.
+        n_slices: slice pairs to measure on (each costs one projection + FBP when a fit is needed).
+        roi_px: ROI side in pixels.
+        seed: seed of the reference noise.
+        source: name of the scan for error messages.
+        progress: show a progress bar over the reference slices.
+
+    Returns:
+        :class:`ScanNoiseModel` with the flux and kernel to pass to
+        :func:`ctdenoise.simulate.lowdose.simulate_low_dose`.
+
+    Raises:
+        CtDenoiseError: too little flat tissue or no measurable noise (when calibrating), an unknown kernel name,
+            or a calibrated I0 outside :data:`PHYSICAL_I0_RANGE` — each naming the scan and the reason.
+
+    Example:
+        >>> scan = read_volume("../shared/data/lung1-001/dicom")                   # doctest: +SKIP
+        >>> model = fit_noise_model(scan, calibrate=True, source="lung1-001")        # doctest: +SKIP
+        >>> low = simulate_low_dose(scan, 0.25, None, flux=model.flux, kernel=model.kernel)  # doctest: +SKIP
+    """
+    scanner = resolve_geometry(geometry)
+    reference = reference or FluxModel()
+    if isinstance(kernel, str) and kernel not in ("auto", "standard"):
+        raise CtDenoiseError(f"{source}: unknown noise kernel {kernel!r}; use auto, standard or an NPS JSON file")
+    pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
+    radius_mm = reconstruction_radius_mm(volume.shape[1:], pixel_mm, scanner)
+    scan_noise = None
+    if calibrate or kernel == "auto":
+        try:
+            scan_noise = measure_scan_noise(volume, roi_px, n_slices, radius_mm, source)
+        except CtDenoiseError as error:
+            if calibrate:
+                raise CtDenoiseError(f"{error}; cannot calibrate I0 (give --photons instead)") from None
+            return ScanNoiseModel(reference, STANDARD_KERNEL, None, None, f"standard kernel ({error})")
+    if (isinstance(kernel, NoiseKernel) or kernel == "standard") and not calibrate:
+        chosen = STANDARD_KERNEL if kernel == "standard" else kernel
+        return ScanNoiseModel(reference, chosen, scan_noise, None, f"{chosen.name} kernel")
+    rois = scan_noise.rois if scan_noise is not None else tissue_rois(volume, roi_px, n_slices, radius_mm, source)
+    if isinstance(kernel, NoiseKernel) or kernel == "standard":
+        chosen = STANDARD_KERNEL if kernel == "standard" else kernel
+        noise = _reference_noise(volume, rois, scanner, reference, chosen, seed, progress)
+        note = f"{chosen.name} kernel"
+    else:
+        target = scan_noise.nps if kernel == "auto" else kernel
+        base = _reference_noise(volume, rois, scanner, reference, BASE_KERNEL, seed, progress)
+        name = f"matched to {source}" if kernel == "auto" else "matched to the given NPS"
+        chosen = fit_noise_kernel(target, nps_from_rois(rois.cut(base), pixel_mm), name)
+        noise = {index: chosen.filter_noise(image, pixel_mm) for index, image in base.items()}
+        note = f"kernel {name} (NPS peak {target.peak_frequency_per_mm:.2f} mm⁻¹)"
+    reference_nps = nps_from_rois(rois.cut(noise), pixel_mm)
+    if not calibrate:
+        return ScanNoiseModel(reference, chosen, scan_noise, reference_nps.noise_std_hu, note)
+    # Variances in the noise band (above NOISE_BAND_FROM_PER_MM): anatomy left in the ROIs stays out of the ratio.
+    scan_variance = band_noise_variance(scan_noise.nps)
+    first_ratio = band_noise_variance(reference_nps) / scan_variance
+    first = float(np.clip(reference.full_dose_photons * first_ratio, *PHYSICAL_I0_RANGE))
+    # Image noise variance is Q/I0 + E/I0² (quantum + electronic): a second reference at the first estimate gives
+    # both terms, and I0 solves ρ(I0) = 1 (the electronic part matters where few quanta reach the detector).
+    second = FluxModel(first, reference.electronic_noise_variance)
+    second_noise = _reference_noise(volume, rois, scanner, second, chosen, seed, progress)
+    second_nps = nps_from_rois(rois.cut(second_noise), pixel_mm)
+    second_ratio = band_noise_variance(second_nps) / scan_variance
+    photons = _solve_photons((reference.full_dose_photons, first), (first_ratio, second_ratio))
+    flux = FluxModel(_check_photons(photons, scan_noise, source), reference.electronic_noise_variance)
+    return ScanNoiseModel(flux, chosen, scan_noise, second_nps.noise_std_hu, note)
+
+
+def _solve_photons(fluxes: tuple[float, float], variance_ratios: tuple[float, float]) -> float:
+    """I0 with ``ρ(I0) = Q/I0 + E/I0² = 1``, Q and E from ``ρ = σ_ref² / σ_scan²`` at two reference fluxes."""
+    if abs(fluxes[1] / fluxes[0] - 1.0) < 1e-3:  # the first estimate is the reference: nothing to separate
+        return float(fluxes[1] * variance_ratios[1])
+    design = np.array([[1.0 / flux, 1.0 / flux**2] for flux in fluxes])
+    quantum, electronic = np.linalg.solve(design, np.asarray(variance_ratios))
+    if electronic <= 0 or quantum <= 0:  # both ratios agree with pure quantum noise (or their scatter hides E)
+        return float(fluxes[1] * variance_ratios[1])
+    return float((quantum + np.sqrt(quantum**2 + 4.0 * electronic)) / 2.0)
+
+
+def _check_photons(photons: float, scan_noise: ScanNoise, source: str) -> float:
+    """``photons`` if inside :data:`PHYSICAL_I0_RANGE`, else an error naming the scan and why."""
+    low, high = PHYSICAL_I0_RANGE
+    if not low <= photons <= high:
+        raise CtDenoiseError(
+            f"{source}: calibrated I0 = {photons:.3g} quanta per ray is outside the physical range {low:.0e}–"
+            f"{high:.0e} (scan noise σ = {scan_noise.nps.noise_std_hu:.1f} HU in {len(scan_noise.rois)} flat ROIs); "
+            "the scan's noise does not fit the model, give --photons instead"
+        )
+    return float(photons)
 
 
 def calibrated_flux(
     volume: Volume,
     geometry: str | FanBeamGeometry = "siemens",
     reference: FluxModel | None = None,
-    n_slices: int = 3,
-    seed: int = 0,
+    n_slices: int = DEFAULT_SLICES,
+    seed: int = REFERENCE_SEED,
     source: str = "input",
+    kernel: KernelChoice = "standard",
+    roi_px: int = DEFAULT_ROI_PX,
 ) -> FluxModel:
-    """The flux model whose full-dose noise matches the scan's own noise in uniform soft tissue.
+    """The flux model whose full-dose noise, with ``kernel``, matches the scan's own noise (see
+    :func:`fit_noise_model`, which also returns the kernel; use that one to simulate with a matched kernel).
 
-    Args:
-        volume: the full-dose scan.
-        geometry: scanner geometry used for the simulation.
-        reference: flux to scale from (its electronic noise is kept); default ``FluxModel()``.
-        n_slices: number of slices, spread over the middle half of the volume, to measure on.
-        seed: seed of the reference noise.
-        source: name of the input for error messages.
-
-    Returns:
-        ``FluxModel`` with the estimated ``full_dose_photons``.
+    Raises:
+        CtDenoiseError: as :func:`fit_noise_model` with ``calibrate=True``.
     """
-    scanner = resolve_geometry(geometry)
-    reference = reference or FluxModel()
-    pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
-    n_z = volume.shape[0]
-    candidates = np.unique(np.linspace(n_z // 4, max(n_z // 4, 3 * n_z // 4 - 1), n_slices).round().astype(int))
-    scan_std, reference_std = [], []
-    for index in candidates:
-        hu_slice = volume.hu[index]
-        flat = uniform_soft_tissue(hu_slice)
-        if flat.sum() < _MIN_PIXELS:
-            continue
-        noise = low_dose_noise_hu(hu_slice, pixel_mm, 0.5, scanner, reference, slice_rng(seed, int(index)))
-        scan_std.append(local_std(hu_slice)[flat])
-        reference_std.append(local_std(noise)[flat])
-    if not scan_std:
-        raise CtDenoiseError(f"{source}: no uniform soft tissue found to calibrate the noise on; give I0 instead")
-    ratio = np.median(np.concatenate(reference_std)) / np.median(np.concatenate(scan_std))
-    return FluxModel(
-        full_dose_photons=float(reference.full_dose_photons * ratio**2),
-        electronic_noise_variance=reference.electronic_noise_variance,
-    )
+    model = fit_noise_model(volume, geometry, kernel, reference, True, n_slices, roi_px, seed, source)
+    return model.flux

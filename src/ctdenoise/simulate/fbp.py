@@ -6,7 +6,9 @@ Kak & Slaney, *Principles of Computerized Tomographic Imaging* (1988), §3.4.2, 
 
 with ``h`` the band-limited ramp (Ram-Lak) kernel sampled at the channel angle, ``L`` the source–pixel distance
 and ``γ'`` the fan angle of the ray through the pixel. The ramp is apodised with a Hann window so the noise looks
-like a standard soft-tissue kernel (band-pass noise power spectrum) and does not alias on the image grid.
+like a standard soft-tissue kernel (band-pass noise power spectrum) and does not alias on the image grid; the
+milder Shepp–Logan window (Shepp & Logan 1974, IEEE Trans Nucl Sci 21:21, ``sinc(f / 2f_c)``) keeps power up to
+the cutoff, the base that :mod:`ctdenoise.simulate.noise_kernel` shapes into a scan's own kernel.
 Backprojection runs in parallel over image rows (numba ``prange``).
 """
 
@@ -35,12 +37,20 @@ def filter_cutoff_for_pixels(pixel_mm: tuple[float, float], geometry: FanBeamGeo
     return min(1.0, channel_at_isocenter_mm / max(pixel_mm))
 
 
-def fan_beam_filter(geometry: FanBeamGeometry, cutoff: float = 1.0) -> np.ndarray:
-    """Frequency response of the equiangular fan-beam filter ``g`` (Kak & Slaney §3.4.2), Hann-apodised.
+#: Apodisation windows of the ramp, as functions of ``f / f_c`` on [0, 1] (zero beyond the cutoff ``f_c``).
+RAMP_WINDOWS = {
+    "hann": lambda relative: 0.5 * (1.0 + np.cos(np.pi * relative)),
+    "shepp-logan": lambda relative: np.sinc(0.5 * relative),
+}
+
+
+def fan_beam_filter(geometry: FanBeamGeometry, cutoff: float = 1.0, window: str = "hann") -> np.ndarray:
+    """Frequency response of the equiangular fan-beam filter ``g`` (Kak & Slaney §3.4.2), apodised.
 
     Args:
         geometry: scanner (channel angle and count).
-        cutoff: end of the Hann window as a fraction of the detector Nyquist frequency, in (0, 1].
+        cutoff: end of the window as a fraction of the detector Nyquist frequency, in (0, 1].
+        window: ``"hann"`` (default, a smooth soft-tissue kernel) or ``"shepp-logan"`` (a mild one).
 
     Returns:
         complex spectrum of length ``n_fft`` (a power of two ≥ 2·channels), ready to multiply an FFT.
@@ -56,8 +66,9 @@ def fan_beam_filter(geometry: FanBeamGeometry, cutoff: float = 1.0) -> np.ndarra
     odd = offsets % 2 == 1
     ramp[odd] = -1.0 / (np.pi * offsets[odd] * alpha) ** 2
     frequency = np.abs(np.fft.fftfreq(n_fft))  # cycles per channel, Nyquist = 0.5
-    hann = np.where(frequency <= 0.5 * cutoff, 0.5 * (1.0 + np.cos(np.pi * frequency / (0.5 * cutoff))), 0.0)
-    windowed_ramp = np.real(np.fft.ifft(np.fft.fft(ramp) * hann))
+    relative = frequency / (0.5 * cutoff)
+    apodisation = np.where(relative <= 1.0, RAMP_WINDOWS[window](np.minimum(relative, 1.0)), 0.0)
+    windowed_ramp = np.real(np.fft.ifft(np.fft.fft(ramp) * apodisation))
     gamma = offsets * alpha
     with np.errstate(invalid="ignore", divide="ignore"):
         fan_factor = np.where(offsets == 0, 1.0, (gamma / np.sin(gamma)) ** 2)
@@ -65,10 +76,12 @@ def fan_beam_filter(geometry: FanBeamGeometry, cutoff: float = 1.0) -> np.ndarra
     return np.fft.fft(kernel)
 
 
-def filter_sinogram(sinogram: np.ndarray, geometry: FanBeamGeometry, cutoff: float = 1.0) -> np.ndarray:
+def filter_sinogram(
+    sinogram: np.ndarray, geometry: FanBeamGeometry, cutoff: float = 1.0, window: str = "hann"
+) -> np.ndarray:
     """Cosine-weight and ramp-filter every view: ``Q_β = (R_β · D · cos γ) ⊛ g``; shape stays ``(views, channels)``."""
     n_channels = geometry.n_channels
-    spectrum = fan_beam_filter(geometry, cutoff)
+    spectrum = fan_beam_filter(geometry, cutoff, window)
     weighted = sinogram * (geometry.source_to_isocenter_mm * np.cos(geometry.fan_angles_rad()))
     filtered = np.fft.irfft(np.fft.rfft(weighted, n=spectrum.size, axis=1) * spectrum[: spectrum.size // 2 + 1], axis=1)
     return np.ascontiguousarray(filtered[:, :n_channels], dtype=np.float32)
@@ -171,6 +184,7 @@ def fbp_reconstruct(
     pixel_mm: tuple[float, float],
     geometry: FanBeamGeometry,
     cutoff: float | None = None,
+    window: str = "hann",
 ) -> np.ndarray:
     """Reconstruct a 2D image (same units as the sinogram per mm, e.g. μ in 1/mm) from a full-scan fan-beam sinogram.
 
@@ -181,10 +195,11 @@ def fbp_reconstruct(
         geometry: the scanner the sinogram came from.
         cutoff: Hann window end as a fraction of the detector Nyquist; None = stop at the image Nyquist
             (:func:`filter_cutoff_for_pixels`).
+        window: apodisation of the ramp, a key of :data:`RAMP_WINDOWS`.
 
     Returns:
         float32 image of shape ``shape_yx``; zero outside the reconstruction circle.
     """
     if cutoff is None:
         cutoff = filter_cutoff_for_pixels(pixel_mm, geometry)
-    return backproject(filter_sinogram(sinogram, geometry, cutoff), shape_yx, pixel_mm, geometry)
+    return backproject(filter_sinogram(sinogram, geometry, cutoff, window), shape_yx, pixel_mm, geometry)

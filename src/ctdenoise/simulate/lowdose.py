@@ -19,6 +19,7 @@ from ctdenoise.simulate.attenuation import PADDING_BELOW_HU, circle_mask, hu_to_
 from ctdenoise.simulate.fbp import fbp_reconstruct
 from ctdenoise.simulate.geometry import FanBeamGeometry
 from ctdenoise.simulate.noise import FluxModel, check_dose_fraction, missing_dose_noise
+from ctdenoise.simulate.noise_kernel import STANDARD_KERNEL, NoiseKernel
 from ctdenoise.simulate.projector import forward_project, reconstruction_radius_mm
 from ctdenoise.simulate.slice_thickness import average_slices, slices_per_output
 from ctdenoise.volume import Volume
@@ -34,6 +35,12 @@ def slice_rng(seed: int, slice_index: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(slice_index,)))
 
 
+#: Soft tissue and denser (input HU above this) can never come out below air in a plausible simulated scan.
+TISSUE_ABOVE_HU = -200.0
+#: Largest fraction of tissue voxels allowed below −1000 HU in the output (noise tails at very low dose).
+MAX_TISSUE_BELOW_AIR = 1e-3
+
+
 def low_dose_noise_hu(
     hu_slice: np.ndarray,
     pixel_mm: tuple[float, float],
@@ -41,6 +48,7 @@ def low_dose_noise_hu(
     geometry: FanBeamGeometry,
     flux: FluxModel,
     rng: np.random.Generator,
+    kernel: NoiseKernel = STANDARD_KERNEL,
 ) -> np.ndarray:
     """The noise image (HU) that turns one full-dose axial slice into a ``dose_fraction`` slice.
 
@@ -51,6 +59,8 @@ def low_dose_noise_hu(
         geometry: scanner geometry (detector sampling and views come from it, whatever the image grid).
         flux: full-dose quanta per ray and electronic noise.
         rng: the slice's random generator.
+        kernel: reconstruction kernel of the noise (:mod:`ctdenoise.simulate.noise_kernel`); default the
+            simulator's own Hann-apodised ramp.
 
     Returns:
         float32 HU noise of the slice's shape, zero outside the reconstruction circle and on scanner padding.
@@ -59,9 +69,34 @@ def low_dose_noise_hu(
     inside = circle_mask(shape, pixel_mm, reconstruction_radius_mm(shape, pixel_mm, geometry))
     sinogram = forward_project(hu_to_mu(hu_slice, inside), pixel_mm, geometry)
     noise_sinogram = missing_dose_noise(sinogram, dose_fraction, geometry, flux, rng)
-    noise_hu = mu_to_hu_difference(fbp_reconstruct(noise_sinogram, shape, pixel_mm, geometry))
+    reconstructed = fbp_reconstruct(noise_sinogram, shape, pixel_mm, geometry, window=kernel.window)
+    noise_hu = kernel.filter_noise(mu_to_hu_difference(reconstructed), pixel_mm)
     noise_hu[~inside | (hu_slice < PADDING_BELOW_HU)] = 0.0  # padding stays padding
     return noise_hu
+
+
+def check_simulated_hu(full_dose_hu: np.ndarray, low_dose_hu: np.ndarray, source: str, model: str) -> None:
+    """Refuse an implausible simulated scan before it is written.
+
+    Tissue (full-dose HU above :data:`TISSUE_ABOVE_HU`) cannot turn into something below air (−1000 HU, μ < 0)
+    in more than :data:`MAX_TISSUE_BELOW_AIR` of its voxels, nor can any value be non-finite: that only happens
+    when the noise model does not fit the scan (e.g. a wildly wrong I0).
+
+    Raises:
+        CtDenoiseError: naming ``source``, the offending fraction, the HU range and ``model`` (I0 and kernel).
+    """
+    if not np.isfinite(low_dose_hu).all():
+        raise CtDenoiseError(f"{source}: the simulated scan has non-finite values ({model}); nothing written")
+    tissue = full_dose_hu > TISSUE_ABOVE_HU
+    if not tissue.any():
+        return
+    below_air = float(np.mean(low_dose_hu[tissue] < -1000.0))
+    if below_air > MAX_TISSUE_BELOW_AIR:
+        raise CtDenoiseError(
+            f"{source}: implausible simulated scan: {below_air:.1%} of tissue voxels fall below −1000 HU "
+            f"(output {low_dose_hu.min():.0f}…{low_dose_hu.max():.0f} HU) with {model}; the noise model does not fit "
+            "this scan (check --photons / --calibrate); nothing written"
+        )
 
 
 def _check_axial(volume: Volume, source: str) -> None:
@@ -78,6 +113,7 @@ def simulate_low_dose(
     progress: bool = True,
     flux: FluxModel | None = None,
     source: str = "input",
+    kernel: NoiseKernel = STANDARD_KERNEL,
 ) -> Volume:
     """A simulated lower-dose, optionally thicker-slice version of a full-dose CT volume.
 
@@ -93,11 +129,17 @@ def simulate_low_dose(
             :class:`FanBeamGeometry`.
         progress: show a progress bar over slices.
         flux: full-dose quanta per ray (I0) and electronic noise; default ``FluxModel()`` (I0 = 2e5, σe² = 10).
-            :func:`ctdenoise.simulate.calibrate.calibrated_flux` estimates I0 from the input's own noise.
+            :func:`ctdenoise.simulate.calibrate.fit_noise_model` estimates I0 from the input's own noise.
         source: name of the input for error messages.
+        kernel: reconstruction kernel of the inserted noise; default the simulator's standard kernel.
+            :func:`ctdenoise.simulate.calibrate.fit_noise_model` matches it to the input's own NPS.
 
     Returns:
         The low-dose Volume (HU, float32), with ``metadata["simulation"]`` describing how it was made.
+
+    Raises:
+        CtDenoiseError: bad dose fraction or slice thickness, non-axial slices, or an implausible result
+            (:func:`check_simulated_hu`).
 
     Example:
         >>> full = read_volume("phantom-000/full_dose.nii.gz")            # doctest: +SKIP
@@ -122,8 +164,12 @@ def simulate_low_dose(
     noisy = np.empty_like(volume.hu)
     slices = tqdm(range(volume.shape[0]), desc="simulate low dose", unit="slice", disable=not progress)
     for index in slices:
-        noise = low_dose_noise_hu(volume.hu[index], pixel_mm, dose_fraction, scanner, flux, slice_rng(seed, index))
+        noise = low_dose_noise_hu(
+            volume.hu[index], pixel_mm, dose_fraction, scanner, flux, slice_rng(seed, index), kernel
+        )
         noisy[index] = volume.hu[index] + noise
+    model = f"I0 {flux.full_dose_photons:.3g} quanta per ray, {kernel.name} kernel"
+    check_simulated_hu(volume.hu, noisy, source, model)
     result = volume.with_array(noisy)
     result.metadata["simulation"] = {
         "dose_fraction": float(dose_fraction),
@@ -131,12 +177,13 @@ def simulate_low_dose(
         "full_dose_photons": flux.full_dose_photons,
         "electronic_noise_variance": flux.electronic_noise_variance,
         "seed": int(seed),
+        "noise_kernel": kernel.record(),
         "slice_mm": float(slice_mm) if slice_mm is not None else volume.spacing_mm[0],
     }
     # Read by the DICOM writer, so a viewer shows what the series is.
     result.metadata["series_description"] = f"simulated {dose_fraction:.0%} dose"
     result.metadata["derivation_description"] = (
         f"ctdenoise simulate: {dose_fraction:g} of the source dose, {scanner.name} fan-beam geometry, "
-        f"I0 {flux.full_dose_photons:.3g}, projection-domain noise insertion (Yu et al. 2012), seed {seed}"
+        f"{model}, projection-domain noise insertion (Yu et al. 2012), seed {seed}"
     )
     return average_slices(result, slice_mm, source) if slice_mm is not None else result

@@ -1,0 +1,182 @@
+"""The reconstruction kernel of the inserted noise, matched to a scan's own noise texture (its NPS shape).
+
+A scan's noise power spectrum is set by its reconstruction kernel: for FBP, ``NPS(f) ∝ |f| · |W(f)|² / I0`` with
+``W`` the apodisation of the ramp (Kak & Slaney 1988 §3; Hanson 1979, Med Phys 6:441), and clinical kernels
+(Siemens B19f…B70f, GE STANDARD, Philips C) differ mainly in ``W``. The simulator reconstructs the inserted noise
+with a mildly apodised ramp (Shepp–Logan window, the *base*) and then applies a radial filter ``T(f)`` to the noise
+image — for a radially symmetric window this is the same as apodising the ramp with ``W_base · T``. ``T`` is
+fitted so that the inserted noise's NPS takes the scan's measured NPS shape. With both spectra measured on the
+same ROIs, the ratio ``R(f) = NPS_scan(f) / NPS_base(f)`` is ``(I0_ref / I0) · |T(f)|²``; a smooth fit
+
+    ln R(f) ≈ c₀ + Σ_{j=1..3} b_j (f / f_N)^{2j}        (f_N: the image's Nyquist frequency)
+
+extrapolates it to zero frequency, where every clinical kernel passes the mean (``T(0) = 1``), so ``e^{c₀}`` is
+the magnitude ratio and ``|T(f)|² = R(f) / e^{c₀}`` at the measured radial frequencies (the fit's residual is kept,
+smoothed over three bins, so the shape follows the measurement rather than the power series). The magnitude of the
+inserted noise then still follows the dose physics (Yu et al. 2012; Zeng et al. 2015) through I0. ``T`` is
+tabulated on the radial bins, interpolated linearly between them and held constant beyond the last one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ctdenoise.errors import CtDenoiseError
+from ctdenoise.metrics.nps import NoisePowerSpectrum
+
+#: Power-series terms (in (f/f_N)²) of the smooth fit that extrapolates the NPS ratio to zero frequency.
+FIT_DEGREE = 3
+#: Radial NPS bins below this index are left out of the smooth fit that sets ``T(0) = 1`` (bin 0 is removed by
+#: detrending, bin 1 damped by it) …
+FIRST_FIT_BIN = 2
+#: … but the measured shape is followed from this bin on (smooth kernels peak as low as bin 1 of a 24 px ROI).
+FIRST_SHAPE_BIN = 1
+#: Zero pixels added around the noise image before the FFT filter, so that it does not wrap around.
+_FILTER_PAD_PX = 32
+
+
+@dataclass(frozen=True)
+class NoiseKernel:
+    """How the inserted noise is reconstructed: the ramp's window and an optional radial shaping filter ``T``.
+
+    Args:
+        name: label written into the output's metadata, e.g. ``"standard"`` or ``"matched to scan.nii.gz"``.
+        window: apodisation of the FBP ramp (:data:`ctdenoise.simulate.fbp.RAMP_WINDOWS`).
+        frequency_per_mm: radial frequencies (mm⁻¹, increasing, starting at 0) where ``|T|²`` is tabulated;
+            empty = no filter.
+        power_gain_table: ``|T(f)|²`` at those frequencies (1 at zero frequency).
+    """
+
+    name: str = "standard"
+    window: str = "hann"
+    frequency_per_mm: tuple[float, ...] = ()
+    power_gain_table: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        frequency, gain = np.asarray(self.frequency_per_mm), np.asarray(self.power_gain_table)
+        if frequency.shape != gain.shape or (frequency.size and (frequency[0] != 0 or np.any(np.diff(frequency) <= 0))):
+            raise CtDenoiseError(f"noise kernel {self.name!r}: needs increasing frequencies from 0, one gain each")
+        if frequency.size and not (np.isfinite(gain).all() and gain.min() > 0):
+            raise CtDenoiseError(f"noise kernel {self.name!r}: power gains must be positive and finite")
+
+    @staticmethod
+    def from_log_polynomial(
+        name: str, window: str, coefficients: tuple[float, ...], nyquist_per_mm: float, n_bins: int = 65
+    ) -> NoiseKernel:
+        """A kernel with ``ln |T(f)|² = Σ_j b_j (f / f_N)^{2j}`` tabulated on ``[0, f_N]`` (analytic kernels)."""
+        frequency = np.linspace(0.0, nyquist_per_mm, n_bins)
+        x2 = (frequency / nyquist_per_mm) ** 2
+        gain = np.exp(sum(b * x2 ** (j + 1) for j, b in enumerate(coefficients)))
+        return NoiseKernel(name, window, tuple(frequency.tolist()), tuple(gain.tolist()))
+
+    @property
+    def shapes_noise(self) -> bool:
+        """True when the kernel filters the reconstructed noise image."""
+        return bool(self.frequency_per_mm)
+
+    def power_gain(self, frequency_per_mm: np.ndarray) -> np.ndarray:
+        """``|T(f)|²`` at radial frequencies ``f`` (mm⁻¹), any shape; 1 everywhere without a filter."""
+        frequency = np.asarray(frequency_per_mm, dtype=np.float64)
+        if not self.shapes_noise:
+            return np.ones_like(frequency)
+        return np.interp(frequency, self.frequency_per_mm, self.power_gain_table)
+
+    def filter_noise(self, noise_hu: np.ndarray, pixel_mm: tuple[float, float]) -> np.ndarray:
+        """Apply ``T`` to a 2D noise image ``(y, x)`` in HU (float32 out); a copy when there is no filter."""
+        noise = np.asarray(noise_hu, dtype=np.float32)
+        if not self.shapes_noise:
+            return noise.copy()
+        padded_shape = (noise.shape[0] + 2 * _FILTER_PAD_PX, noise.shape[1] + 2 * _FILTER_PAD_PX)
+        spectrum = np.fft.rfft2(noise, s=padded_shape)
+        frequency_y = np.fft.fftfreq(padded_shape[0], d=pixel_mm[0])
+        frequency_x = np.fft.rfftfreq(padded_shape[1], d=pixel_mm[1])
+        radius = np.hypot(frequency_y[:, None], frequency_x[None, :])
+        filtered = np.fft.irfft2(spectrum * np.sqrt(self.power_gain(radius)), s=padded_shape)
+        return filtered[: noise.shape[0], : noise.shape[1]].astype(np.float32)
+
+    def record(self) -> dict[str, Any]:
+        """JSON-ready description (written into the output's metadata)."""
+        return {
+            "name": self.name,
+            "window": self.window,
+            "frequency_per_mm": [round(float(f), 5) for f in self.frequency_per_mm],
+            "power_gain": [float(f"{g:.5g}") for g in self.power_gain_table],
+        }
+
+
+#: The simulator's own kernel: Hann-apodised ramp, no shaping (a smooth soft-tissue kernel).
+STANDARD_KERNEL = NoiseKernel("standard", "hann")
+#: What a matched kernel starts from: the Shepp–Logan ramp, which keeps power up to the image's Nyquist frequency.
+BASE_KERNEL = NoiseKernel("shepp-logan", "shepp-logan")
+
+
+def fit_noise_kernel(
+    target: NoisePowerSpectrum, base: NoisePowerSpectrum, name: str, degree: int = FIT_DEGREE
+) -> NoiseKernel:
+    """The :class:`NoiseKernel` whose noise has ``target``'s NPS shape, given the NPS of the base kernel's noise.
+
+    Args:
+        target: the NPS to match (a scan's own, :func:`ctdenoise.simulate.scan_noise.measure_scan_noise`, or one
+            read from ``ctdenoise noise --json``); only its shape matters.
+        base: NPS of noise reconstructed with :data:`BASE_KERNEL` on the same pixel grid (ideally the same ROIs).
+        name: label of the result.
+        degree: number of terms ``J`` of the power series (module docstring).
+
+    Returns:
+        A kernel with the Shepp–Logan window and ``|T|²`` tabulated on ``base``'s radial frequencies (``T(0) = 1``).
+
+    Raises:
+        CtDenoiseError: when the spectra overlap in too few frequency bins to fit.
+    """
+    frequency = base.radial_frequency_per_mm
+    limit = min(frequency[-1], target.radial_frequency_per_mm[-1])
+    wanted = np.interp(frequency, target.radial_frequency_per_mm, target.radial_nps)
+    measured = (np.arange(frequency.size) >= FIRST_SHAPE_BIN) & (frequency <= limit + 1e-9)
+    measured &= (wanted > 0) & (base.radial_nps > 0)
+    usable = measured & (np.arange(frequency.size) >= FIRST_FIT_BIN)
+    if usable.sum() < degree + 2:
+        raise CtDenoiseError(f"noise kernel {name!r}: the NPS curves share too few frequencies to fit a kernel")
+    x2 = (frequency / frequency[-1]) ** 2
+    design = np.stack([x2**j for j in range(degree + 1)], axis=1)
+    log_ratio = np.zeros_like(frequency)
+    log_ratio[measured] = np.log(wanted[measured] / base.radial_nps[measured])
+    # Weight each bin by where the target has its power: that is the texture; bins without power are noise.
+    weights = np.sqrt(np.clip(wanted[usable] / wanted[usable].max(), 0.05, None))
+    coefficients, *_ = np.linalg.lstsq(design[usable] * weights[:, None], log_ratio[usable] * weights, rcond=None)
+    log_gain = design[:, 1:] @ coefficients[1:]  # the smooth fit without c₀: ln|T|², 0 at f = 0
+    residual = np.zeros_like(frequency)
+    residual[measured] = log_ratio[measured] - design[measured] @ coefficients
+    residual[measured] = np.convolve(np.pad(residual[measured], 1, mode="edge"), np.ones(3) / 3.0, mode="valid")
+    gain = np.exp(log_gain + residual)
+    return NoiseKernel(name, BASE_KERNEL.window, tuple(frequency.tolist()), tuple(gain.tolist()))
+
+
+def noise_power_spectrum_from_summary(summary: dict[str, Any], source: str = "NPS") -> NoisePowerSpectrum:
+    """A radial-only :class:`NoisePowerSpectrum` from ``ctdenoise noise --json`` output (to match a kernel to).
+
+    The 2D NPS is not stored in the JSON; the returned object carries the radial curve (what kernel fitting uses)
+    and a one-pixel 2D placeholder, so its ``noise_std_hu`` is not meaningful.
+
+    Raises:
+        CtDenoiseError: when the radial curve is missing or malformed, naming ``source``.
+    """
+    try:
+        frequency = np.asarray(summary["radial_frequency_per_mm"], dtype=np.float64)
+        radial = np.asarray(summary["radial_nps_hu2_mm2"], dtype=np.float64)
+        pixel_mm = tuple(float(value) for value in summary["pixel_mm"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise CtDenoiseError(f"{source}: not an NPS from 'ctdenoise noise --json' ({error})") from None
+    if frequency.ndim != 1 or frequency.size < 4 or radial.shape != frequency.shape or not np.isfinite(radial).all():
+        raise CtDenoiseError(f"{source}: the radial NPS needs ≥ 4 finite values on its frequencies")
+    return NoisePowerSpectrum(
+        nps_2d=np.zeros((1, 1)),
+        frequency_y_per_mm=np.array([0.0, 1.0]),
+        frequency_x_per_mm=np.array([0.0, 1.0]),
+        radial_frequency_per_mm=frequency,
+        radial_nps=radial,
+        n_rois=int(summary.get("n_rois", 0)),
+        pixel_mm=(pixel_mm[0], pixel_mm[-1]),
+    )

@@ -1,0 +1,314 @@
+"""A real scan's own noise: σ (HU) and noise power spectrum from flat regions of the patient image itself.
+
+Patient-image noise estimation in the spirit of Christianson et al. 2015 (Radiology 275:725, the "global noise
+level": the mode of local noise over soft tissue, robust to anatomy because anatomy only ever adds variance) and
+the patient NPS of Malkus & Szczykutowicz 2017 (Med Phys 44:2173: uniform ROIs picked in the patient image, then
+the ICRU 87 / TG-233 ensemble NPS):
+
+1. On a handful of slice pairs ``(k, k+1)`` spread over the scan, square ROIs (24 × 24 px by default,
+   half-overlapping) are candidates when the smoothed image stays within :data:`FLAT_TISSUE_HU` (fat, muscle,
+   organs, contrast-enhanced blood) over the whole ROI in both slices, inside the reconstruction circle.
+2. The ROIs are cut from the difference of neighbouring slices ``(S_k − S_{k+1}) / √2``: the noise of contiguous
+   slices is independent, so this keeps one slice's noise power (the difference-image method of ICRU Report 87
+   §5.3 applied to adjacent slices) while anatomy that changes slowly along z cancels.
+3. Each ROI is detrended (quadratic surface, TG-233). What anatomy is left only adds variance, and mostly at low
+   spatial frequencies, where CT noise has little power (its NPS vanishes at zero frequency, the ramp filter).
+   So an ROI is kept when its standard deviation and its fraction of power in the lowest frequency rings both
+   stay within :data:`STRUCTURE_FACTOR` × their mode over all candidates (half-sample mode, Bickel & Frühwirth
+   2006, Comput Stat Data Anal 50:3500): the mode is the global noise level, the upper tail is structure.
+4. The kept ROIs give the NPS (:func:`ctdenoise.metrics.nps.nps_from_rois`), whose integral is σ² (Parseval).
+
+Assumes slices that do not overlap (spacing ≥ thickness, as in the usual contiguous reconstructions); overlapping
+slices share noise and the difference then underestimates it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from ctdenoise.errors import CtDenoiseError
+from ctdenoise.metrics.nps import NoisePowerSpectrum, detrend_rois, nps_from_rois
+from ctdenoise.simulate.attenuation import circle_mask
+from ctdenoise.volume import Volume
+
+#: HU range of flat tissue after smoothing: fat (≈ −100) to contrast-enhanced blood (≈ 300); no lung, no bone.
+FLAT_TISSUE_HU = (-200.0, 400.0)
+#: An ROI whose detrended std, or low-frequency power fraction, exceeds this multiple of its mode holds anatomy.
+STRUCTURE_FACTOR = 1.3
+#: Radius of the "low-frequency" rings in DFT bins of the ROI (the rings anatomy fills and CT noise leaves empty).
+LOW_FREQUENCY_BINS = 2.5
+#: Fewer kept ROIs than this is too little flat tissue to measure noise on.
+MIN_ROIS = 12
+#: Frequencies (mm⁻¹) from which on the NPS holds noise only: structures over ~12 mm, where what anatomy survives
+#: ROI selection and detrending still adds power, sit below it, while CT noise (ramp-filtered) has little there.
+NOISE_BAND_FROM_PER_MM = 0.08
+#: Below this σ (HU) a scan has no measurable noise (a noise-free phantom, a synthetic image).
+MIN_NOISE_HU = 0.1
+DEFAULT_ROI_PX = 24
+DEFAULT_SLICES = 8
+
+
+@dataclass(frozen=True)
+class FlatRois:
+    """Where the flat ROIs of a scan are: one entry per ROI.
+
+    Attributes:
+        slice_index: ``(n,)`` axial slice of each ROI (its noise image is the difference with the next slice).
+        top: ``(n,)`` first row of each ROI.
+        left: ``(n,)`` first column of each ROI.
+        roi_px: side of the square ROIs in pixels.
+    """
+
+    slice_index: np.ndarray
+    top: np.ndarray
+    left: np.ndarray
+    roi_px: int
+
+    def __len__(self) -> int:
+        return int(self.slice_index.size)
+
+    def cut(self, images: dict[int, np.ndarray]) -> np.ndarray:
+        """The ROIs ``(n, roi_px, roi_px)`` (float64) cut from ``images[slice_index]`` (any 2D images per slice)."""
+        size = self.roi_px
+        return np.stack(
+            [
+                np.asarray(images[int(z)][r : r + size, c : c + size], dtype=np.float64)
+                for z, r, c in zip(self.slice_index, self.top, self.left, strict=True)
+            ]
+        )
+
+
+@dataclass(frozen=True)
+class ScanNoise:
+    """A scan's own noise, measured on its flat ROIs.
+
+    Attributes:
+        nps: ensemble NPS of the kept ROIs (HU²·mm²); ``nps.noise_std_hu`` is σ.
+        rois: the kept ROIs.
+        candidates: every flat-tissue ROI before structured ones were rejected (``rois`` is a subset).
+        global_noise_level_hu: mode of the candidates' detrended standard deviations (Christianson et al. 2015).
+    """
+
+    nps: NoisePowerSpectrum
+    rois: FlatRois
+    candidates: FlatRois
+    global_noise_level_hu: float
+
+    def summary(self) -> dict:
+        """JSON-ready: σ, NPS peak and mean frequency, the ROI counts and the radial NPS curve."""
+        return {
+            **self.nps.summary(),
+            "roi_px": self.rois.roi_px,
+            "n_candidate_rois": len(self.candidates),
+            "n_slice_pairs": int(np.unique(self.rois.slice_index).size),
+            "global_noise_level_hu": round(self.global_noise_level_hu, 4),
+        }
+
+
+def band_noise_variance(nps: NoisePowerSpectrum, from_per_mm: float = NOISE_BAND_FROM_PER_MM) -> float:
+    """Noise variance (HU²) in the band ``|f| ≥ from_per_mm``: the NPS summed over it times ``Δfx·Δfy`` (Parseval)."""
+    fy, fx = np.meshgrid(nps.frequency_y_per_mm, nps.frequency_x_per_mm, indexing="ij")
+    df_y = abs(nps.frequency_y_per_mm[1] - nps.frequency_y_per_mm[0])
+    df_x = abs(nps.frequency_x_per_mm[1] - nps.frequency_x_per_mm[0])
+    return float(nps.nps_2d[np.hypot(fy, fx) >= from_per_mm].sum() * df_y * df_x)
+
+
+def half_sample_mode(values: np.ndarray) -> float:
+    """Robust mode of a sample: repeatedly keep the half of the sorted values in the narrowest interval.
+
+    Bickel & Frühwirth 2006 (Comput Stat Data Anal 50:3500); unbiased for a symmetric peak, insensitive to a
+    long upper tail (here: ROIs that hold anatomy).
+    """
+    data = np.sort(np.asarray(values, dtype=np.float64).ravel())
+    if data.size == 0:
+        raise ValueError("half-sample mode of an empty sample")
+    while data.size > 2:
+        half = (data.size + 1) // 2
+        widths = data[half - 1 :] - data[: data.size - half + 1]
+        start = int(np.argmin(widths))
+        data = data[start : start + half]
+    return float(data.mean())
+
+
+def measurement_slices(n_z: int, n_slices: int) -> np.ndarray:
+    """Up to ``n_slices`` distinct first slices ``k`` of pairs ``(k, k+1)``, spread over the middle 80 % of the scan."""
+    n_pairs = n_z - 1
+    if n_pairs <= n_slices:
+        return np.arange(max(n_pairs, 0))
+    first, last = int(0.1 * n_pairs), max(int(0.1 * n_pairs), int(np.ceil(0.9 * n_pairs)) - 1)
+    return np.unique(np.linspace(first, last, n_slices).round().astype(int))
+
+
+def slice_difference_noise(volume: Volume, slice_indices: np.ndarray) -> dict[int, np.ndarray]:
+    """``{k: (S_k − S_{k+1}) / √2}`` in HU (float64): one slice's noise with slowly varying anatomy removed."""
+    return {
+        int(k): (volume.hu[int(k)].astype(np.float64) - volume.hu[int(k) + 1]) / np.sqrt(2.0) for k in slice_indices
+    }
+
+
+def low_frequency_fraction(residuals: np.ndarray) -> np.ndarray:
+    """``(n,)`` fraction of each ROI's power within :data:`LOW_FREQUENCY_BINS` DFT bins of zero frequency."""
+    n_y, n_x = residuals.shape[1:]
+    radius = np.hypot(*np.meshgrid(np.fft.fftfreq(n_y) * n_y, np.fft.fftfreq(n_x) * n_x, indexing="ij"))
+    power = np.abs(np.fft.fft2(residuals)) ** 2
+    return power[:, radius <= LOW_FREQUENCY_BINS].sum(axis=1) / np.maximum(power.sum(axis=(1, 2)), 1e-30)
+
+
+def flat_roi_candidates(
+    hu_slice: np.ndarray, pixel_mm: tuple[float, float], roi_px: int, radius_mm: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top-left corners of the half-overlapping ROIs that lie wholly in flat-tissue HU and inside the circle.
+
+    Args:
+        hu_slice: ``(y, x)`` HU image.
+        pixel_mm: ``(Δy, Δx)`` in mm.
+        roi_px: ROI side in pixels.
+        radius_mm: radius of the usable circle around the image centre; default the image's inscribed circle.
+
+    Returns:
+        ``(top, left)`` integer arrays.
+    """
+    image = np.asarray(hu_slice, dtype=np.float64)
+    smooth = ndimage.gaussian_filter(image, 2.0)  # σ = 2 px: noise no longer leaves the range, edges still do
+    tissue = (smooth > FLAT_TISSUE_HU[0]) & (smooth < FLAT_TISSUE_HU[1])
+    if radius_mm is None:
+        radius_mm = 0.5 * min(image.shape[0] * pixel_mm[0], image.shape[1] * pixel_mm[1])
+    tissue &= circle_mask(image.shape, pixel_mm, radius_mm)
+    # Whole-ROI test with a summed-area table: the count of tissue pixels in every roi_px × roi_px window.
+    table = np.pad(tissue.astype(np.int64).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    count = table[roi_px:, roi_px:] - table[:-roi_px, roi_px:] - table[roi_px:, :-roi_px] + table[:-roi_px, :-roi_px]
+    stride = max(1, roi_px // 2)
+    top, left = np.meshgrid(np.arange(0, count.shape[0], stride), np.arange(0, count.shape[1], stride), indexing="ij")
+    full = count[top, left] == roi_px * roi_px
+    return top[full], left[full]
+
+
+def _candidate_corners(
+    volume: Volume, slices: np.ndarray, roi_px: int, radius_mm: float | None, also_next_slice: bool
+) -> list[tuple[int, int, int]]:
+    """``(slice, top, left)`` of the flat-tissue ROI candidates on ``slices`` (and on the next slice too)."""
+    pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
+    corners = []
+    for index in slices:
+        top, left = flat_roi_candidates(volume.hu[index], pixel_mm, roi_px, radius_mm)
+        found = zip(top.tolist(), left.tolist(), strict=True)
+        if also_next_slice:
+            in_next = set(zip(*flat_roi_candidates(volume.hu[index + 1], pixel_mm, roi_px, radius_mm), strict=True))
+            found = [corner for corner in found if corner in in_next]
+        corners.extend((int(index), r, c) for r, c in found)
+    return corners
+
+
+def _as_rois(corners: list[tuple[int, int, int]], roi_px: int) -> FlatRois:
+    z, top, left = (np.array(column, dtype=np.int64) for column in zip(*corners, strict=True))
+    return FlatRois(z, top, left, roi_px)
+
+
+def tissue_rois(
+    volume: Volume,
+    roi_px: int = DEFAULT_ROI_PX,
+    n_slices: int = DEFAULT_SLICES,
+    radius_mm: float | None = None,
+    source: str = "input",
+) -> FlatRois:
+    """ROIs wholly in flat-tissue HU on single slices, without rejecting structure.
+
+    For measuring *simulated* noise images (which hold no anatomy) where the scan itself has no measurable
+    noise, e.g. to match a kernel to a given NPS.
+
+    Raises:
+        CtDenoiseError: when there is no such ROI, naming the scan.
+    """
+    slices = measurement_slices(volume.shape[0] + 1, n_slices)  # every slice may be used, not only pairs
+    corners = _candidate_corners(volume, slices, roi_px, radius_mm, also_next_slice=False)
+    if not corners:
+        raise CtDenoiseError(f"{source}: no {roi_px}×{roi_px} px region of soft tissue to measure noise on")
+    return _as_rois(corners, roi_px)
+
+
+def find_flat_rois(
+    volume: Volume,
+    roi_px: int = DEFAULT_ROI_PX,
+    n_slices: int = DEFAULT_SLICES,
+    radius_mm: float | None = None,
+    source: str = "input",
+) -> tuple[FlatRois, FlatRois, float]:
+    """Flat ROIs of a scan, structured ones rejected (module docstring, steps 1–3).
+
+    Args:
+        volume: the scan in HU, at least two slices.
+        roi_px: ROI side in pixels (≥ 8).
+        n_slices: how many slice pairs to search (:func:`measurement_slices`).
+        radius_mm: usable circle (the simulator's reconstruction circle); default the image's inscribed circle.
+        source: name of the scan for error messages.
+
+    Returns:
+        ``(kept_rois, candidate_rois, global_noise_level_hu)``.
+
+    Raises:
+        CtDenoiseError: fewer than :data:`MIN_ROIS` flat ROIs (too little flat tissue), naming the scan.
+    """
+    if volume.shape[0] < 2:
+        raise CtDenoiseError(f"{source}: noise is measured on neighbouring slices; this scan has only one slice")
+    pairs = measurement_slices(volume.shape[0], n_slices)
+    corners = _candidate_corners(volume, pairs, roi_px, radius_mm, also_next_slice=True)
+    slices_text = f"{len(pairs)} slice pairs"
+    if len(corners) < MIN_ROIS:
+        raise CtDenoiseError(
+            f"{source}: too little flat tissue to measure noise: {len(corners)} ROIs of {roi_px}×{roi_px} px "
+            f"in {FLAT_TISSUE_HU[0]:g}…{FLAT_TISSUE_HU[1]:g} HU on {slices_text} (need {MIN_ROIS})"
+        )
+    candidates = _as_rois(corners, roi_px)
+    z, top, left = candidates.slice_index, candidates.top, candidates.left
+    residuals = detrend_rois(candidates.cut(slice_difference_noise(volume, np.unique(z))), order=2)
+    roi_std = residuals.std(axis=(1, 2))
+    low_fraction = low_frequency_fraction(residuals)
+    noise_level = half_sample_mode(roi_std)
+    keep = (roi_std <= STRUCTURE_FACTOR * noise_level) & (
+        low_fraction <= STRUCTURE_FACTOR * half_sample_mode(low_fraction)
+    )
+    if noise_level < MIN_NOISE_HU:
+        raise CtDenoiseError(f"{source}: no measurable noise in flat tissue (σ ≈ {noise_level:.2g} HU: noise-free?)")
+    if keep.sum() < MIN_ROIS:
+        raise CtDenoiseError(
+            f"{source}: too little flat tissue to measure noise: {int(keep.sum())} of {len(roi_std)} ROIs are "
+            f"free of structure on {slices_text} (need {MIN_ROIS})"
+        )
+    return FlatRois(z[keep], top[keep], left[keep], roi_px), candidates, noise_level
+
+
+def measure_scan_noise(
+    volume: Volume,
+    roi_px: int = DEFAULT_ROI_PX,
+    n_slices: int = DEFAULT_SLICES,
+    radius_mm: float | None = None,
+    source: str = "input",
+) -> ScanNoise:
+    """σ (HU) and NPS of a scan's own noise from its flat ROIs (see the module docstring for the method).
+
+    Args:
+        volume: the scan in HU with axial slices.
+        roi_px: ROI side in pixels.
+        n_slices: slice pairs to search, spread over the middle 80 % of the scan.
+        radius_mm: usable circle; default the image's inscribed circle.
+        source: name of the scan for error messages.
+
+    Returns:
+        :class:`ScanNoise`; ``.nps.noise_std_hu`` is σ in HU, ``.nps.peak_frequency_per_mm`` the NPS peak.
+
+    Raises:
+        CtDenoiseError: too little flat tissue, or no measurable noise (below :data:`MIN_NOISE_HU`), naming the scan.
+
+    Example:
+        >>> scan = read_volume("../shared/data/lung1-001/dicom")          # doctest: +SKIP
+        >>> noise = measure_scan_noise(scan, source="lung1-001")           # doctest: +SKIP
+        >>> round(noise.nps.noise_std_hu), noise.rois.roi_px                # doctest: +SKIP
+        (24, 24)
+    """
+    rois, candidates, noise_level = find_flat_rois(volume, roi_px, n_slices, radius_mm, source)
+    noise = slice_difference_noise(volume, np.unique(rois.slice_index))
+    nps = nps_from_rois(rois.cut(noise), (volume.spacing_mm[1], volume.spacing_mm[2]), detrend="quadratic")
+    return ScanNoise(nps=nps, rois=rois, candidates=candidates, global_noise_level_hu=noise_level)
