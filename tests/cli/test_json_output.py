@@ -82,7 +82,7 @@ def test_benchmark_json_with_int8_quantization_is_pure_json():
         "benchmark",
         "--json",
         "--shape",
-        "2,8,8",
+        "2,24,24",  # RED-CNN's unpadded 5×5 layers need 21 pixels in-plane
         "--preset",
         "tiny",
         "--runtimes",
