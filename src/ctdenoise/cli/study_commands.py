@@ -22,11 +22,16 @@ def reproduce_command(
     lpips_weights: Path | None = typer.Option(
         None, "--lpips-weights", help="Folder with LPIPS weights (default: $CTDENOISE_LPIPS_WEIGHTS, torch hub cache)."
     ),
+    progress: bool = typer.Option(
+        True, "--progress/--no-progress", help="Progress bars inside the stages (one line per stage stays)."
+    ),
 ) -> None:
     """Reproduce the seed study: data, both networks, FP32/mixed/INT8, quality, speed, radiomics → report."""
     from ctdenoise.study import reproduce
 
-    reproduce(preset, out, data_dir=data, resume=resume, overwrite=overwrite, lpips_weights=lpips_weights)
+    reproduce(
+        preset, out, data_dir=data, resume=resume, overwrite=overwrite, lpips_weights=lpips_weights, progress=progress
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -119,7 +119,9 @@ def write_pairs_manifest(rows: list[dict[str, str]], path: Path) -> Path:
     return path
 
 
-def prepare_study_data(work_dir: Path, data_config: dict[str, Any], seed: int, data_dir: Path | None) -> dict:
+def prepare_study_data(
+    work_dir: Path, data_config: dict[str, Any], seed: int, data_dir: Path | None, progress: bool = True
+) -> dict:
     """Make (or read) the full-dose cohort, simulate its low-dose partners and split it by patient."""
     if data_dir is None:
         from ctdenoise.phantom import generate_cohort
@@ -131,7 +133,7 @@ def prepare_study_data(work_dir: Path, data_config: dict[str, Any], seed: int, d
             seed=seed,
             shape_zyx=tuple(phantom["shape_zyx"]),
             spacing_mm=tuple(phantom["spacing_mm"]),
-            progress=True,
+            progress=progress,
         )
         subjects = _phantom_subjects(Path(manifest))
         description = (
@@ -143,7 +145,7 @@ def prepare_study_data(work_dir: Path, data_config: dict[str, Any], seed: int, d
         description = f"{len(subjects)} full-dose scans from {data_dir}"
     splits = split_subjects([s.subject_id for s in subjects], data_config.get("split", SEED_SPLIT), seed)
     rows = []
-    for index, subject in enumerate(tqdm(subjects, desc="simulating low dose", unit="subject")):
+    for index, subject in enumerate(tqdm(subjects, desc="simulating low dose", unit="subject", disable=not progress)):
         files = simulate_subject(subject, work_dir / "subjects" / subject.subject_id, data_config, seed * 1000 + index)
         rows.append({"subject_id": subject.subject_id, "split": splits[subject.subject_id], **files})
     manifest_path = write_pairs_manifest(rows, work_dir / "pairs.csv")

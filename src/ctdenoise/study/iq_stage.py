@@ -90,6 +90,7 @@ def run_iq_stage(
     models: dict[str, tuple[Method, Any]],
     cache_dir: Path,
     threads: int | None = None,
+    progress: bool = True,
 ) -> dict[str, Any]:
     """Score FBP and every method at every dose; write Figure 3; return the JSON-ready results.
 
@@ -100,6 +101,7 @@ def run_iq_stage(
         models: method label → (method, model path or folder).
         cache_dir: where the phantom scans are cached.
         threads: CPU threads for OpenVINO / ONNX Runtime.
+        progress: progress bars.
 
     Returns:
         ``{"phantom", "doses", "n_realisations", "results": {label: {dose: assessment}}, "matching_dose",
@@ -110,7 +112,7 @@ def run_iq_stage(
     doses = [float(dose) for dose in iq["doses"]]
     n_bootstrap = int(iq.get("n_bootstrap", 1000))
     slice_mm = float(config["data"].get("slice_mm", 2.0))
-    scans = {dose: cached_realisations(phantom, dose, config, cache_dir) for dose in doses}
+    scans = {dose: cached_realisations(phantom, dose, config, cache_dir, progress) for dose in doses}
     results: dict[str, dict[str, Any]] = {FBP: {}}
     for dose, images in scans.items():
         results[FBP][f"{dose:g}"] = assess_phantom_images(
@@ -118,7 +120,9 @@ def run_iq_stage(
         )
     from ctdenoise.inference import load_inference_model
 
-    for label, (method, model_path) in tqdm(models.items(), desc="IQ: denoise phantom scans", unit="method"):
+    for label, (method, model_path) in tqdm(
+        models.items(), desc="IQ: denoise phantom scans", unit="method", disable=not progress
+    ):
         model = load_inference_model(model_path)
         results[label] = {}
         for dose, images in scans.items():

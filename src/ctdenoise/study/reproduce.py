@@ -58,7 +58,7 @@ def _test_rows(out_dir: Path) -> list[PairRecord]:
 
 
 def build_stages(
-    config: dict[str, Any], out_dir: Path, data_dir: Path | None, lpips_weights: Path | None
+    config: dict[str, Any], out_dir: Path, data_dir: Path | None, lpips_weights: Path | None, progress: bool = True
 ) -> list[Stage]:
     """The study as an ordered list of cached stages; each reads what earlier stages wrote under ``out_dir``."""
     networks = list(config["training"]["networks"])
@@ -67,12 +67,12 @@ def build_stages(
     threads = config["inference"].get("num_threads")
 
     def data(work: Path) -> dict[str, Any]:
-        return prepare_study_data(work, config["data"], config["seed"], data_dir)
+        return prepare_study_data(work, config["data"], config["seed"], data_dir, progress)
 
     def training(run_name: str):
         def run(work: Path) -> dict[str, Any]:
             arch, precision = run_name.split("-")
-            return train_network(arch, precision, out_dir / "data" / "pairs.csv", config, work)
+            return train_network(arch, precision, out_dir / "data" / "pairs.csv", config, work, progress)
 
         return run
 
@@ -92,6 +92,7 @@ def build_stages(
                 reference_volumes=[read_volume(row.full_dose) for row in train_rows],
                 seed=config["seed"],
                 overwrite=True,
+                progress=progress,
                 **settings,
             )
             return {
@@ -134,7 +135,7 @@ def build_stages(
         from ctdenoise.study.iq_stage import run_iq_stage
 
         models = {method.label: (method, model_of(method)) for method in methods}
-        return run_iq_stage(work, config, models, out_dir / "iq-cache", threads)
+        return run_iq_stage(work, config, models, out_dir / "iq-cache", threads, progress)
 
     def benchmark(work: Path) -> dict[str, Any]:
         from ctdenoise.inference import run_benchmark
@@ -145,7 +146,7 @@ def build_stages(
             archs=networks,
             preset=settings["preset"],
             repetitions=settings["repetitions"],
-            progress=True,
+            progress=progress,
         )
 
     def curves(work: Path) -> dict[str, Any]:
@@ -182,8 +183,11 @@ def reproduce(
     overwrite: bool = False,
     lpips_weights: Path | None = None,
     console: Console | None = None,
+    progress: bool = True,
 ) -> dict[str, Path]:
     """Run (or resume) the whole study and write its report; returns the report files.
+
+    ``progress=False`` turns off the progress bars inside the stages (one line per stage is still printed).
 
     Example:
         >>> reproduce("quick", "demo-output", resume=True)  # doctest: +SKIP
@@ -204,13 +208,13 @@ def reproduce(
     with atomic_path(config_path) as temporary:
         temporary.write_text(yaml.safe_dump(config, sort_keys=False))
     started = time.perf_counter()
-    stages = build_stages(config, out_dir, data_dir, lpips_weights)
-    progress = StudyProgress(stages, STAGE_WEIGHTS, console)
+    stages = build_stages(config, out_dir, data_dir, lpips_weights, progress)
+    stage_log = StudyProgress(stages, STAGE_WEIGHTS, console)
     records = {}
     for index, stage in enumerate(stages):
-        progress.begin(index, stage)
+        stage_log.begin(index, stage)
         records[stage.name] = run_stage(stage, out_dir, resume=resume)
-        progress.end(stage, records[stage.name])
+        stage_log.end(stage, records[stage.name])
     results = assemble_results(config, records, out_dir)
     results["finished"] = dt.datetime.now().isoformat(timespec="seconds")
     results["total_minutes"] = sum(r.get("seconds", 0.0) for r in records.values()) / 60.0

@@ -23,12 +23,14 @@ def training_config(arch: str, precision: str, pairs_manifest: Path | None, conf
     return load_training_config(training["preset"], overrides)
 
 
-def train_network(arch: str, precision: str, pairs_manifest: Path, config: dict[str, Any], work: Path) -> dict:
+def train_network(
+    arch: str, precision: str, pairs_manifest: Path, config: dict[str, Any], work: Path, progress: bool = True
+) -> dict:
     """Train (resuming from ``work/last.pt`` when a killed run left one) and report speed and checkpoints."""
     from ctdenoise.training import train
 
     run_config = training_config(arch, precision, pairs_manifest, config)
-    result = train(run_config, work, resume=(work / "last.pt").exists(), progress=True)
+    result = train(run_config, work, resume=(work / "last.pt").exists(), progress=progress)
     return {
         "best_checkpoint": str(result.best_checkpoint),
         "last_checkpoint": str(result.last_checkpoint),
