@@ -224,15 +224,36 @@ Metrics: PSNR/SSIM against the real full-dose scan, in the paper's window [−10
 and sagittal slices) and in 3D over the body in [−1000, 1000] HU; 10 % dose, seed 0. "input" is the low-dose input
 interpolated (linearly, by physical position) to the output grid; "best Gaussian" is the Gaussian filter of it
 whose σ (swept 0.25–3 mm) scores best on the body — an oracle that peeks at the reference
-(`ctdenoise.builtin.evaluation`).
+(`ctdenoise.builtin.evaluation`). The "s" column is the whole-scan denoising wall time on the 2-core CPU while
+other jobs shared it (not a benchmark; `benchmarks/bench_builtin.py` measures speed, see "Speed" below).
 """
 
 
-def cards(out: Path) -> None:
-    """Write the model-card page from every built-in's ``card.json``."""
+def cards(out: Path, bench: Path | None = None) -> None:
+    """Write the model-card page from every built-in's ``card.json`` (and the speed section from a
+    ``benchmarks/bench_builtin.py --json`` file, also stored in the STResNet cards under ``speed``)."""
     from ctdenoise.builtin.catalog import builtin_card, builtin_summary
 
     lines = [CARD_HEADER]
+    if bench is not None:
+        summary = json.loads(bench.read_text())["summary"]
+        lines += [
+            "## Speed (`python benchmarks/bench_builtin.py`, this project's 2-core AVX-512 CPU, quiet machine)",
+            "",
+            f"- `stresnet-x2` INT8, 150×512×512 at 2 mm → 300 slices of 1 mm: {summary['x2_scan_s']} s, peak RSS "
+            f"{summary['x2_peak_rss_gb']} GB (targets ≤ 20 s, ≤ 3 GB).",
+            f"- `stresnet-x1` INT8, 300×512×512: {summary['x1_scan_s']} s, peak RSS {summary['x1_peak_rss_gb']} GB "
+            "(target ≤ 20 s).",
+            f"- Paper-scale SRResNet-3D (F=64, N=9) FP32, PyTorch eager, same scan as the first line (extrapolated per "
+            f"voxel from a slab): {summary['paper_srresnet_fp32_scan_s_extrapolated']} s → the built-in is "
+            f"{summary['speedup_vs_paper_srresnet_fp32']}× faster (target ≥ 30×).",
+            "",
+        ]
+        for name in ("stresnet-x1", "stresnet-x2"):
+            card_path = BUILTIN_MODELS_DIR / name / "card.json"
+            card = json.loads(card_path.read_text())
+            card["speed"] = summary
+            card_path.write_text(json.dumps(card, indent=1) + "\n")
     for name in builtin_names():
         card, row = builtin_card(name), builtin_summary(name)
         model = card["model"]
@@ -250,7 +271,9 @@ def cards(out: Path) -> None:
             f"on {card.get('device_training', {}).get('hardware', 'n/a')}.",
             f"- Validation PSNR (network units, last): {curve[-1]['val_psnr_db']:.2f} dB vs input "
             f"{curve[-1]['val_input_psnr_db']:.2f} dB.",
-            f"- INT8 (NNCF accuracy control): {json.dumps(card['int8']['accuracy'])}.",
+            "- INT8 (NNCF accuracy control, real scans' training parts): "
+            + ", ".join(f"{key} {value:.3f}" for key, value in card["int8"]["accuracy"].items())
+            + ".",
             "",
             "| held-out scan | method | PSNR [−1000, 500] | SSIM | PSNR body [−1000, 1000] | SSIM body | s |",
             "|---|---|---|---|---|---|---|",
@@ -290,9 +313,10 @@ def main() -> int:
     e.add_argument("--cases-only", action="store_true", help="only simulate the held-out inputs into --cache")
     c = sub.add_parser("cards")
     c.add_argument("--out", type=Path, default=Path("docs/builtin-models.md"))
+    c.add_argument("--bench", type=Path, help="JSON from benchmarks/bench_builtin.py --json")
     args = parser.parse_args()
     if args.command == "cards":
-        cards(args.out)
+        cards(args.out, args.bench)
         return 0
     names = args.only or (BUILTIN_NAMES if args.command == "package" else builtin_names())
     if args.command == "package":
