@@ -213,7 +213,7 @@ python scripts/make_builtin_pairs.py --shared ../shared --out builtin-pairs     
 ctdenoise train --config builtin-stresnet-x1 --pairs builtin-pairs/pairs-x1.csv --out runs/builtin-stresnet-x1
 python scripts/build_builtin_models.py package --runs runs --pairs builtin-pairs  # INT8 + model.pt + card.json
 python scripts/build_builtin_models.py evaluate --shared ../shared                # held-out scores → card.json
-python scripts/build_builtin_models.py cards                                      # this page
+python scripts/build_builtin_models.py cards --bench benchmarks/results/bench_builtin.json   # this page
 ```
 
 The shipped weights were trained on a lent NVIDIA H200 GPU (bf16 autocast, `train.device: cuda`) with
