@@ -122,3 +122,24 @@ def test_models_lists_the_builtins():
     assert result.exit_code == 0
     for name in BUILTIN_NAMES:
         assert name in result.output
+
+
+def test_preview_reference_must_be_the_same_scan_and_unknown_names_list_the_builtins(tmp_path, capsys):
+    from ctdenoise.cli.main import main
+    from ctdenoise.io import write_volume
+
+    low = read_volume(EXAMPLE_LOW_DOSE)
+    small = write_volume(low.with_array(low.hu[:4, :48, :48].copy()), tmp_path / "small.nii.gz")
+    other = write_volume(low.with_array(low.hu[:4, :40, :40].copy()), tmp_path / "other.nii.gz")
+    out = tmp_path / "out.nii.gz"
+    cases = [
+        (["--reference", str(other), "--preview", str(tmp_path / "p.png")], "other.nii.gz: not the same scan's grid"),
+        (["--reference", str(small)], "--reference is only shown in a --preview"),
+        (["--model", "stresnet-x7"], "no built-in of that name (built-ins: stresnet-x1, stresnet-x2"),
+    ]
+    for extra, message in cases:
+        with pytest.raises(SystemExit) as exit_info:
+            main(["denoise", str(small), str(out), "--no-progress", *extra])
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
+        assert not out.exists() and not (tmp_path / "p.png").exists()

@@ -56,8 +56,13 @@ def resolve_model(
         raise CtDenoiseError(f"--z-scale must be 1 or 2, got {z_scale}")
     if model is None:
         name = DEFAULT_BUILTIN[z_scale or 1]
-    elif not isinstance(model, str) or Path(model).exists() or model not in BUILTIN_NAMES:
+    elif not isinstance(model, str) or Path(model).exists():
         return model, None
+    elif model not in BUILTIN_NAMES:
+        raise CtDenoiseError(
+            f"{model}: no such model file or folder, and no built-in of that name (built-ins: "
+            f"{', '.join(builtin_names())}; see `ctdenoise models`)"
+        )
     else:
         name = model
     folder = builtin_folder(name)

@@ -57,6 +57,8 @@ def denoise(
     from ctdenoise.inference.loading import choose_runtime_precision
     from ctdenoise.io import read_volume, refuse_to_clobber, write_volume
 
+    if reference is not None and preview is None:
+        raise CtDenoiseError(f"{reference}: --reference is only shown in a --preview; add --preview PNG")
     chosen, builtin = resolve_model(model, z_scale, runtime)
     inputs = (input_path,) + ((Path(chosen),) if builtin is None else ()) + ((reference,) if reference else ())
     refuse_to_clobber(output_path, overwrite, inputs=inputs)
@@ -68,9 +70,14 @@ def denoise(
     runtime, precision, note = choose_runtime_precision(loaded, runtime, precision)
     if note:
         typer.echo(f"note: {note}", err=True)
+    volume = read_volume(input_path)
+    full = None
+    if reference is not None:
+        from ctdenoise.figures.before_after import check_reference
+
+        full = check_reference(read_volume(reference), volume, str(reference))
     if builtin is not None:
         typer.echo(f"model: built-in {builtin} (z×{loaded.z_scale}, {runtime} {precision})", err=True)
-    volume = read_volume(input_path)
     denoised = denoise_volume(
         volume,
         loaded,
@@ -87,7 +94,6 @@ def denoise(
     if preview is not None:
         from ctdenoise.figures import plot_before_after
 
-        full = read_volume(reference) if reference else None
         typer.echo(f"wrote {plot_before_after(volume, denoised, preview, reference=full, overwrite=overwrite)}")
 
 

@@ -16,7 +16,9 @@ def iq(
         None, "--ground-truth", help="Noiseless signal-present image; inserts are found in it (+1000 offset handled)."
     ),
     inserts: Path | None = typer.Option(
-        None, "--inserts", help='JSON list of {"center_px": [row, col], "diameter_mm", "contrast_hu"}.'
+        None,
+        "--inserts",
+        help='JSON list of inserts, e.g. [{"center_px": [120, 64], "diameter_mm": 10, "contrast_hu": 3}].',
     ),
     dose: float = typer.Option(0.25, "--dose", help="Built-in phantom only: dose as a fraction of I0 (1 = full)."),
     realisations: int = typer.Option(

@@ -8,8 +8,10 @@ import typer
 
 
 def models() -> None:
-    """Tables of every registered network at every size (parameters, convolution MACs per output voxel) and of the
-    built-in models (size, MACs, held-out quality on real scans)."""
+    """Tables of every network at every size and of the built-in models (size, MACs, held-out quality).
+
+    The network table gives parameters, convolution MACs per output voxel and the MAC ratio to SRResNet-3D.
+    """
     from ctdenoise.models import NETWORKS, SIZES, build_model, count_parameters, macs_per_output_voxel, preset_config
 
     typer.echo(f"{'preset':<7} {'arch':<9} {'z×':>2} {'params':>10} {'MACs/voxel':>11} {'vs SRResNet':>11}  settings")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ctdenoise.errors import CtDenoiseError
 from ctdenoise.figures.saving import new_figure, save_figure
 from ctdenoise.volume import Volume
 
@@ -21,6 +22,29 @@ def nearest_slice(volume: Volume, position_mm: float) -> int:
     z_axis = volume.direction[:, 2]
     offset = position_mm - float(np.dot(np.asarray(volume.origin_mm), z_axis))
     return int(np.clip(round(offset / volume.spacing_mm[0]), 0, volume.shape[0] - 1))
+
+
+def check_reference(reference: Volume, before: Volume, source: str = "reference") -> Volume:
+    """Return ``reference`` if it can stand beside ``before`` in the figure: the same in-plane grid (shape, pixel
+    size, position within 0.5 mm) and slices overlapping along z; else a ``CtDenoiseError`` naming ``source``."""
+    z_axis = before.direction[:, 2]
+
+    def z_range(volume: Volume) -> tuple[float, float]:
+        ends = [float(np.dot(volume.index_to_lps(np.array([k, 0.0, 0.0])), z_axis)) for k in (0, volume.shape[0] - 1)]
+        return min(ends), max(ends)
+
+    in_plane = reference.shape[1:] == before.shape[1:] and np.allclose(reference.spacing_mm[1:], before.spacing_mm[1:])
+    offset = np.asarray(reference.origin_mm) - np.asarray(before.origin_mm)
+    in_plane = in_plane and abs(float(np.dot(offset, before.direction[:, 0]))) < 0.5
+    in_plane = in_plane and abs(float(np.dot(offset, before.direction[:, 1]))) < 0.5
+    (low_a, high_a), (low_b, high_b) = z_range(reference), z_range(before)
+    if not in_plane or high_a < low_b or high_b < low_a:
+        raise CtDenoiseError(
+            f"{source}: not the same scan's grid as the input (in-plane {reference.shape[1:]} at "
+            f"{reference.spacing_mm[1:]} mm vs {before.shape[1:]} at {before.spacing_mm[1:]} mm; z {low_a:.1f}…{high_a:.1f} "
+            f"vs {low_b:.1f}…{high_b:.1f} mm)"
+        )
+    return reference
 
 
 def plot_before_after(
