@@ -120,14 +120,15 @@ def held_out_cases(shared: Path, cache: Path) -> dict:
 
 
 def evaluate(shared: Path, names: list[str], out_json: Path, cache: Path) -> None:
-    from ctdenoise.builtin.evaluation import best_gaussian, body_mask, interpolate_to_grid, score
+    from ctdenoise.builtin.evaluation import best_gaussian, body_mask, score
     from ctdenoise.inference import denoise_volume
+    from ctdenoise.radiomics.grid import resample_to_grid
 
     results: dict = {}
     for scan, by_z in held_out_cases(shared, cache).items():
         for z_scale, (low, reference) in by_z.items():
             body = body_mask(reference)
-            on_grid = interpolate_to_grid(low, reference)
+            on_grid = resample_to_grid(low, reference, linear=True)
             case = {"input": score(on_grid, reference, body)}
             sigma_mm, case["best_gaussian"] = best_gaussian(on_grid, reference, body)
             case["best_gaussian"]["sigma_mm"] = sigma_mm

@@ -1,10 +1,11 @@
-"""Held-out evaluation helpers against analytic cases: linear z-interpolation and the body mask."""
+"""Held-out evaluation against analytic cases: the input brought to the output grid, and the body mask."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ctdenoise.builtin.evaluation import body_mask, interpolate_to_grid
+from ctdenoise.builtin.evaluation import body_mask
+from ctdenoise.radiomics.grid import resample_to_grid
 from ctdenoise.simulate.slice_thickness import average_slices
 from ctdenoise.volume import Volume
 
@@ -15,7 +16,7 @@ def test_interpolation_of_thick_slices_reproduces_a_linear_ramp_at_the_thin_posi
         np.broadcast_to((10.0 * z)[:, None, None], (20, 4, 4)).copy(), spacing_mm=(1.0, 0.7, 0.7), origin_mm=(0, 0, -30)
     )
     thick = average_slices(thin, 2.0)  # slice k = mean of thin 2k, 2k+1 → centre at 2k + 0.5
-    back = interpolate_to_grid(thick, thin)
+    back = resample_to_grid(thick, thin, linear=True)  # how the evaluation brings the input to the output grid
     assert back.same_grid_as(thin)
     # Linear interpolation is exact for a linear profile between the first and last thick-slice centres.
     np.testing.assert_allclose(back.hu[1:-1, 0, 0], thin.hu[1:-1, 0, 0], atol=1e-4)

@@ -5,8 +5,9 @@ For each held-out full-dose scan ``F`` (z spacing Δz):
 
 * z×1: ``L = simulate_low_dose(F, 0.1)`` on F's own slices (an even number of them); the reference is ``F``.
 * z×2: ``L = simulate_low_dose(F, 0.1, slice_mm=2Δz)``; the reference is ``F``; the
-  input is brought onto F's grid by linear interpolation along z at each output slice's physical position
-  (edge slices clamped) — "the low-dose input interpolated to the output grid".
+  input is brought onto F's grid by linear interpolation at each output voxel's physical position
+  (``ctdenoise.radiomics.grid.resample_to_grid``, as the study does) — "the low-dose input interpolated to the
+  output grid".
 
 Scores (``ctdenoise.metrics.image_quality``): PSNR/SSIM in the paper's window [−1000, 500] HU, mean of the three
 views, and PSNR/SSIM in 3D in [−1000, 1000] HU over the body (:func:`body_mask`). Values below −1024 HU are the
@@ -49,21 +50,6 @@ def low_dose_cases(full: Volume, dose_fraction: float = 0.1, seed: int = 0) -> d
     full = full.with_array(full.hu[: full.shape[0] // 2 * 2].copy())
     low = simulate_low_dose(full, dose_fraction, slice_mm=None, seed=seed, progress=False)
     return {1: (low, full), 2: (average_slices(low, 2 * full.spacing_mm[0]), full)}
-
-
-def interpolate_to_grid(low: Volume, reference: Volume) -> Volume:
-    """``low`` resampled onto ``reference``'s slices by linear interpolation along z at their physical positions
-    (same in-plane grid and axial orientation assumed; slices beyond the ends take the nearest slice)."""
-    if low.shape[0] == reference.shape[0]:
-        return reference.with_array(low.hu.copy())
-    z_axis = reference.direction[:, 2]
-    offset = float(np.dot(np.asarray(reference.origin_mm) - np.asarray(low.origin_mm), z_axis))
-    positions = (offset + np.arange(reference.shape[0]) * reference.spacing_mm[0]) / low.spacing_mm[0]
-    positions = np.clip(positions, 0, low.shape[0] - 1)
-    lower = np.floor(positions).astype(int)
-    upper = np.minimum(lower + 1, low.shape[0] - 1)
-    weight = (positions - lower).astype(np.float32)[:, None, None]
-    return reference.with_array((1 - weight) * low.hu[lower] + weight * low.hu[upper])
 
 
 def score(pred: Volume, reference: Volume, body: np.ndarray) -> dict[str, float]:
