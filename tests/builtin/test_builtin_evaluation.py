@@ -31,3 +31,18 @@ def test_body_mask_is_the_body_with_its_lungs_filled_and_without_air_or_padding(
     plane[:4] = -2048.0  # scanner padding
     mask = body_mask(Volume(np.stack([plane] * 3)))
     assert (mask[1] == body).mean() > 0.995
+
+
+def test_body_scores_are_image_quality_3d_scores_over_the_body_mask():
+    from ctdenoise.builtin.evaluation import BODY_WINDOW_HU, score
+    from ctdenoise.metrics import image_quality
+
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[-1:1:64j, -1:1:64j]
+    plane = np.where((y / 0.6) ** 2 + (x / 0.9) ** 2 < 1, 40.0, -1000.0)
+    reference = Volume(np.stack([plane] * 20) + rng.normal(0, 5, (20, 64, 64)))
+    pred = reference.with_array(reference.hu + rng.normal(0, 20, reference.shape))
+    body = body_mask(reference)
+    scores, full = score(pred, reference, body), image_quality(pred, reference, BODY_WINDOW_HU, body.astype(np.uint8))
+    assert scores["psnr_body_db"] == round(full["psnr_3d"], 3)
+    assert scores["ssim_body"] == round(full["ssim_3d"], 4)
