@@ -6,7 +6,7 @@ import torch
 
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.metrics.lpips import LPIPS, load_rgb_image, lpips_volume
-from ctdenoise.metrics.lpips_weights import WEIGHTS_ENV_VAR
+from ctdenoise.metrics.lpips_weights import SHARED_ENV_VAR, WEIGHTS_ENV_VAR
 from ctdenoise.volume import Volume
 
 
@@ -58,6 +58,7 @@ def test_torchvision_checkpoint_in_the_torch_hub_cache_is_found(weights_dir, tmp
     torch.save(full_checkpoint, checkpoints / "alexnet-owt-7be5be79.pth")
     (checkpoints / "lpips-v0.1-alex-linear.pth").write_bytes((weights_dir / "lpips-v0.1-alex-linear.pth").read_bytes())
     monkeypatch.delenv(WEIGHTS_ENV_VAR, raising=False)
+    monkeypatch.delenv(SHARED_ENV_VAR, raising=False)
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
     assert LPIPS("alex").backbone_file == checkpoints / "alexnet-owt-7be5be79.pth"
 
@@ -67,8 +68,16 @@ def test_weights_folder_from_the_environment_variable(weights_dir, monkeypatch):
     assert LPIPS("alex").head_file == weights_dir / "lpips-v0.1-alex-linear.pth"
 
 
+def test_weights_in_the_shared_data_folder_are_found(weights_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv(WEIGHTS_ENV_VAR, raising=False)
+    monkeypatch.setenv(SHARED_ENV_VAR, str(weights_dir.parent.parent))
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))  # an empty hub cache
+    assert LPIPS("alex").head_file == weights_dir / "lpips-v0.1-alex-linear.pth"
+
+
 def test_missing_weights_name_every_folder_searched(tmp_path, monkeypatch):
     monkeypatch.setenv(WEIGHTS_ENV_VAR, str(tmp_path / "nowhere"))
+    monkeypatch.setenv(SHARED_ENV_VAR, str(tmp_path / "no-shared"))
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
     with pytest.raises(CtDenoiseError, match="not found") as error:
         LPIPS("vgg")

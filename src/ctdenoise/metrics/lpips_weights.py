@@ -6,9 +6,10 @@ folder holding a file wins, file by file:
 
 1. ``weights_dir`` when given (then only that folder is searched),
 2. ``$CTDENOISE_LPIPS_WEIGHTS``,
-3. torch hub's checkpoint cache (``$TORCH_HOME/hub/checkpoints``, by default ``~/.cache/torch/hub/checkpoints``),
+3. ``$CTDENOISE_SHARED/weights/lpips`` (the project's shared data folder, see the README), when that is set,
+4. torch hub's checkpoint cache (``$TORCH_HOME/hub/checkpoints``, by default ``~/.cache/torch/hub/checkpoints``),
    where torchvision keeps ``alexnet-owt-7be5be79.pth`` / ``vgg16-397923af.pth``,
-4. the weights folder of an installed ``lpips`` package (``lpips/weights/v0.1/alex.pth``, ``vgg.pth``).
+5. the weights folder of an installed ``lpips`` package (``lpips/weights/v0.1/alex.pth``, ``vgg.pth``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import torch
 from ctdenoise.errors import CtDenoiseError
 
 WEIGHTS_ENV_VAR = "CTDENOISE_LPIPS_WEIGHTS"
+SHARED_ENV_VAR = "CTDENOISE_SHARED"
 
 # Accepted file names, preferred first: ctdenoise's shared names, then torchvision's / the lpips package's.
 BACKBONE_FILE_NAMES = {
@@ -48,6 +50,8 @@ def lpips_weight_dirs(weights_dir: Path | str | None = None) -> list[Path]:
     folders = []
     if os.environ.get(WEIGHTS_ENV_VAR):
         folders.append(Path(os.environ[WEIGHTS_ENV_VAR]).expanduser())
+    if os.environ.get(SHARED_ENV_VAR):
+        folders.append(Path(os.environ[SHARED_ENV_VAR]).expanduser() / "weights" / "lpips")
     folders.append(Path(torch.hub.get_dir()) / "checkpoints")
     package_dir = _lpips_package_weights_dir()
     if package_dir is not None:
