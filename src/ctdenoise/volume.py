@@ -35,6 +35,8 @@ class Volume:
         >>> air = Volume(np.full((4, 8, 8), -1000.0), spacing_mm=(2.0, 0.7, 0.7))
         >>> air.shape, air.physical_size_mm
         ((4, 8, 8), (8.0, 5.6, 5.6))
+        >>> air
+        Volume(CT, 4×8×8 voxels (z, y, x), spacing 2×0.7×0.7 mm, HU -1000…-1000, origin (0, 0, 0) mm)
     """
 
     hu: np.ndarray
@@ -53,6 +55,15 @@ class Volume:
         self.direction = np.asarray(self.direction, dtype=np.float64).reshape(3, 3)
         if any(s <= 0 for s in self.spacing_mm):
             raise ValueError(f"spacing must be positive, got {self.spacing_mm}")
+
+    def __repr__(self) -> str:
+        """One line: modality, size, spacing, HU range and origin (never the array or the DICOM header)."""
+        size = "×".join(str(n) for n in self.shape)
+        spacing = "×".join(f"{s:g}" for s in self.spacing_mm)
+        finite = self.hu[np.isfinite(self.hu)]
+        hu_range = f"HU {finite.min():g}…{finite.max():g}" if finite.size else "no finite HU"
+        origin = ", ".join(f"{o:g}" for o in self.origin_mm)
+        return f"Volume({self.modality}, {size} voxels (z, y, x), spacing {spacing} mm, {hu_range}, origin ({origin}) mm)"
 
     @property
     def shape(self) -> tuple[int, int, int]:
