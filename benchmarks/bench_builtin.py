@@ -8,6 +8,9 @@ peak resident memory is its own.
 2. Built-in STResNet INT8 z×1 on a 300×512×512 scan: target ≤ 20 s.
 3. Paper-scale SRResNet-3D (F=64, N=9) FP32, PyTorch eager, on a slab of the same kind of input; its time per
    output voxel is extrapolated to the whole scan of 1. Target: 1 is ≥ 30× faster.
+4. (``--training``) CPU training time of each built-in config: one optimisation step of its batch and patch in
+   its precision (``ctdenoise.training.speed.seconds_per_training_iteration``, the training loop's own step minus
+   data loading) × its steps. Target: all built-ins together in about 2 hours of this CPU.
 Inputs are ``synthetic_ct_hu`` volumes (body, lungs, noise) with 0.7 mm pixels. Prints ratios; asserts nothing.
 """
 
@@ -21,12 +24,39 @@ import sys
 import time
 from pathlib import Path
 
-TARGET_SCAN_S, TARGET_RSS_GB, TARGET_SPEEDUP = 20.0, 3.0, 30.0
+TARGET_SCAN_S, TARGET_RSS_GB, TARGET_SPEEDUP, TARGET_TRAINING_H = 20.0, 3.0, 30.0, 2.0
+
+
+def training_time(iterations: int = 2) -> dict:
+    """Seconds per step on this CPU and whole-run hours of every built-in config (see the module docstring)."""
+    from ctdenoise.builtin.catalog import BUILTIN_NAMES
+    from ctdenoise.training.config import load_training_config, model_config
+    from ctdenoise.training.speed import seconds_per_training_iteration
+
+    rows = {}
+    for name in BUILTIN_NAMES:
+        config = load_training_config(f"builtin-{name}", {"data": {"pairs": "unused.csv"}})
+        data, train = config["data"], config["train"]
+        step_s = seconds_per_training_iteration(
+            model_config(config),
+            patch_zyx=tuple(data["patch_zyx"]),
+            batch_size=data["batch_size"],
+            precision=train["precision"] if train["precision"] != "fp16" else "fp32",
+            iterations=iterations,
+            channels_last=train["channels_last"],
+        )
+        rows[name] = {
+            "step_s": round(step_s, 2),
+            "steps": train["steps"],
+            "hours": round(step_s * train["steps"] / 3600, 2),
+        }
+        print(name, json.dumps(rows[name]), file=sys.stderr, flush=True)
+    return rows
 
 
 def run_part(part: str, slab: tuple[int, int, int]) -> dict:
     from ctdenoise.inference import denoise_volume
-    from ctdenoise.inference.benchmark import _build, synthetic_ct_hu
+    from ctdenoise.inference.benchmark import seeded_preset_model, synthetic_ct_hu
     from ctdenoise.volume import Volume
 
     if part in ("x2", "x1"):
@@ -48,7 +78,7 @@ def run_part(part: str, slab: tuple[int, int, int]) -> dict:
             "precision": info["precision"],
             "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
         }
-    model, _ = _build("srresnet", "paper")
+    model, _ = seeded_preset_model("srresnet", "paper")
     volume = Volume(synthetic_ct_hu(slab), spacing_mm=(2.0, 0.7, 0.7))
     denoise_volume(volume.with_array(volume.hu[:4, :64, :64].copy()), model, "fp32", "torch", progress=False)  # warm-up
     start = time.perf_counter()
@@ -68,12 +98,14 @@ def main() -> None:
     parser.add_argument("--part", choices=("x2", "x1", "paper"), help=argparse.SUPPRESS)
     parser.add_argument("--slab", default="16,256,256", help="slab z,y,x for the paper-scale SRResNet FP32 timing")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--training", action="store_true", help="also time the built-in configs' CPU training")
     args = parser.parse_args()
     slab = tuple(int(v) for v in args.slab.split(","))
     if args.part:
         print(json.dumps(run_part(args.part, slab)))
         return
     results = {}
+    training = training_time() if args.training else None
     for part in ("x2", "x1", "paper"):
         output = subprocess.run(
             [sys.executable, __file__, "--part", part, "--slab", args.slab], check=True, capture_output=True, text=True
@@ -102,6 +134,11 @@ def main() -> None:
         f"paper SRResNet-3D FP32 eager, extrapolated from {args.slab}: {paper_scan_s:.0f} s → "
         f"speed-up {speedup:.1f}× (target ≥ {TARGET_SPEEDUP:g}×)"
     )
+    if training is not None:
+        total_h = sum(row["hours"] for row in training.values())
+        summary["cpu_training_hours_all_builtins"] = round(total_h, 1)
+        results["training"] = training
+        print(f"CPU training of all built-in configs: {total_h:.1f} h (target about {TARGET_TRAINING_H:g} h)")
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "parts": results}, indent=1))
 

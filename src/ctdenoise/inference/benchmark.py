@@ -97,7 +97,7 @@ def synthetic_ct_hu(shape_zyx: Sequence[int], seed: int = 0) -> np.ndarray:
     return plane[None] + rng.normal(0.0, 30.0, (z, y, x)).astype(np.float32)
 
 
-def _build(arch: str, preset: str) -> tuple[Any, Any]:
+def seeded_preset_model(arch: str, preset: str) -> tuple[Any, Any]:
     """A randomly initialised network of a preset as an ``InferenceModel`` (seeded: the same weights every run)."""
     import torch
 
@@ -177,7 +177,7 @@ def run_benchmark(
     bar = tqdm(total=len(archs) * len(combinations), disable=not progress, desc="benchmark", leave=False)
     with tempfile.TemporaryDirectory(prefix="ctdenoise-bench-") as scratch:
         for arch in archs:
-            model, config = _build(arch, preset)
+            model, config = seeded_preset_model(arch, preset)
             try:  # a forward pass on the meta device: free, and it refuses inputs the network cannot take
                 macs_per_voxel = macs_per_output_voxel(config, shape_zyx, inference=True)
             except RuntimeError as error:
@@ -248,7 +248,7 @@ def time_whole_scan(
     from ctdenoise.volume import Volume
 
     with tempfile.TemporaryDirectory(prefix="ctdenoise-bench-") as scratch:
-        model, _config = _build(arch, preset)
+        model, _config = seeded_preset_model(arch, preset)
         if precision == "int8":
             _add_int8_files(model, Path(scratch), 8)
         volume = Volume(synthetic_ct_hu(shape_zyx), spacing_mm=tuple(spacing_mm))
