@@ -63,7 +63,9 @@ class Volume:
         finite = self.hu[np.isfinite(self.hu)]
         hu_range = f"HU {finite.min():g}…{finite.max():g}" if finite.size else "no finite HU"
         origin = ", ".join(f"{o:g}" for o in self.origin_mm)
-        return f"Volume({self.modality}, {size} voxels (z, y, x), spacing {spacing} mm, {hu_range}, origin ({origin}) mm)"
+        return (
+            f"Volume({self.modality}, {size} voxels (z, y, x), spacing {spacing} mm, {hu_range}, origin ({origin}) mm)"
+        )
 
     @property
     def shape(self) -> tuple[int, int, int]:
