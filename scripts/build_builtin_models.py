@@ -25,7 +25,13 @@ from pathlib import Path
 import yaml
 
 from ctdenoise.builtin.catalog import BUILTIN_MODELS_DIR, BUILTIN_NAMES, builtin_names
-from ctdenoise.builtin.training_data import HELD_OUT_SCANS, REAL_TRAINING_SCANS, real_scan_path
+from ctdenoise.builtin.training_data import (
+    HELD_OUT_SCANS,
+    PHANTOM_TEST_SUBJECTS,
+    REAL_TRAINING_SCANS,
+    phantom_subject,
+    real_scan_path,
+)
 
 
 def package(runs: Path, pairs: Path, names: list[str]) -> None:
@@ -100,32 +106,39 @@ def reference_output(model_path: Path) -> dict:
     }
 
 
-def held_out_cases(shared: Path, cache: Path) -> dict:
-    """``{scan: {z_scale: (low, reference)}}`` for the held-out scans, simulated once and kept in ``cache``."""
+def held_out_cases(shared: Path, cache: Path, only: list[str] | None = None) -> dict:
+    """``{case: {z_scale: (low, reference)}}`` for the held-out real scans and the phantom test split (subjects
+    ``PHANTOM_TEST_SUBJECTS``, never trained on), simulated once and kept in ``cache``."""
     from ctdenoise.builtin.evaluation import low_dose_cases
     from ctdenoise.io import read_volume, write_volume
 
+    sources = {scan: lambda scan=scan: read_volume(real_scan_path(shared, scan)) for scan in HELD_OUT_SCANS}
+    sources.update(
+        {f"phantom-{index:03d}": lambda index=index: phantom_subject(index)[1] for index in PHANTOM_TEST_SUBJECTS}
+    )
     cases = {}
-    for scan in HELD_OUT_SCANS:
-        paths = {z: (cache / f"{scan}-low-x{z}.nii.gz", cache / f"{scan}-full.nii.gz") for z in (1, 2)}
+    for name, read_full in sources.items():
+        if only and name not in only:
+            continue
+        paths = {z: (cache / f"{name}-low-x{z}.nii.gz", cache / f"{name}-full.nii.gz") for z in (1, 2)}
         if not all(low.exists() and full.exists() for low, full in paths.values()):
             cache.mkdir(parents=True, exist_ok=True)
-            made = low_dose_cases(read_volume(real_scan_path(shared, scan)))
+            made = low_dose_cases(read_full())
             for z, (low, full) in made.items():
                 write_volume(low, paths[z][0], overwrite=True)
                 write_volume(full, paths[z][1], overwrite=True)
-        cases[scan] = {z: (read_volume(low), read_volume(full)) for z, (low, full) in paths.items()}
-        print(f"{scan}: held-out case ready", flush=True)
+        cases[name] = {z: (read_volume(low), read_volume(full)) for z, (low, full) in paths.items()}
+        print(f"{name}: held-out case ready", flush=True)
     return cases
 
 
-def evaluate(shared: Path, names: list[str], out_json: Path, cache: Path) -> None:
+def evaluate(shared: Path, names: list[str], out_json: Path, cache: Path, only: list[str] | None = None) -> None:
     from ctdenoise.builtin.evaluation import best_gaussian, body_mask, score
     from ctdenoise.inference import denoise_volume
     from ctdenoise.radiomics.grid import resample_to_grid
 
     results: dict = {}
-    for scan, by_z in held_out_cases(shared, cache).items():
+    for scan, by_z in held_out_cases(shared, cache, only).items():
         for z_scale, (low, reference) in by_z.items():
             body = body_mask(reference)
             on_grid = resample_to_grid(low, reference, linear=True)
@@ -149,19 +162,24 @@ def evaluate(shared: Path, names: list[str], out_json: Path, cache: Path) -> Non
                     }
             results[f"{scan}-x{z_scale}"] = case
             print(scan, z_scale, json.dumps(case), flush=True)
+    if only and out_json.exists():  # a partial run adds its cases to the earlier ones
+        results = {**json.loads(out_json.read_text()), **results}
     out_json.write_text(json.dumps(results, indent=1) + "\n")
     for name in names:
         card_path = BUILTIN_MODELS_DIR / name / "card.json"
         card = json.loads(card_path.read_text())
         z = name[-1]
         card["held_out"] = {
-            key: {
-                method: value
-                for method, value in case.items()
-                if method in ("input", "best_gaussian") or method.startswith(name + "-")
-            }
-            for key, case in results.items()
-            if key.endswith(f"x{z}")
+            **(card.get("held_out", {}) if only else {}),
+            **{
+                key: {
+                    method: value
+                    for method, value in case.items()
+                    if method in ("input", "best_gaussian") or method.startswith(name + "-")
+                }
+                for key, case in results.items()
+                if key.endswith(f"x{z}")
+            },
         }
         card_path.write_text(json.dumps(card, indent=1) + "\n")
 
@@ -230,12 +248,74 @@ other jobs shared it (not a benchmark; `benchmarks/bench_builtin.py` measures sp
 """
 
 
-def cards(out: Path, bench: Path | None = None) -> None:
+def ablation_lines(ablation: Path) -> list[str]:
+    """The real-vs-phantom data ablation (``scripts/ablate_builtin_data.py`` JSON) as a card section."""
+    results = json.loads(ablation.read_text())
+    arms = results.get("arms", {})
+    if not arms:
+        return []
+    scans = list(results["baselines"])
+    lines = [
+        "## What real scans and phantoms each contribute (data ablation)",
+        "",
+        f"`python scripts/ablate_builtin_data.py` trains one small STResNet z×2 (`scripts/configs/{results['config']}`: "
+        "F=16, N=4, same steps, patches and seed) per training set on this CPU and scores its final weights (PyTorch "
+        "FP32) on the held-out real scans at 10 % dose, z×2. Body PSNR in [−1000, 1000] HU (dB); paper-window PSNR in "
+        "brackets.",
+        "",
+        "| trained on | steps | CPU train s | " + " | ".join(scans) + " |",
+        "|---|---|---|" + "---|" * len(scans),
+    ]
+    baseline_rows = (("input (interpolated)", "input"), ("best Gaussian", "best_gaussian"))
+    for label, key in baseline_rows:
+        cells = [
+            f"{results['baselines'][scan][key]['psnr_body_db']:.2f} "
+            f"({results['baselines'][scan][key]['psnr_paper_window_db']:.2f})"
+            for scan in scans
+        ]
+        lines.append(f"| {label} | | | " + " | ".join(cells) + " |")
+    for arm, result in arms.items():
+        cells = [
+            f"{result['scans'][scan]['psnr_body_db']:.2f} ({result['scans'][scan]['psnr_paper_window_db']:.2f})"
+            for scan in scans
+        ]
+        lines.append(
+            f"| {ARM_LABELS.get(arm, arm)} | {result['steps']} | {result['train_s']:.0f} | " + " | ".join(cells) + " |"
+        )
+    return [*lines, ""]
+
+
+ARM_LABELS = {"real": "real scans only", "phantom": "phantoms only (0.7 mm, 1 mm slices)", "both": "both"}
+
+
+def training_time_lines(bench: dict) -> list[str]:
+    """CPU training time of the built-in configs (``bench_builtin.py --training``) as a card section."""
+    rows = bench["parts"].get("training")
+    if not rows:
+        return []
+    lines = [
+        "## Training time on this project's 2-core CPU (`python benchmarks/bench_builtin.py --training`)",
+        "",
+        "One optimisation step of each config's batch and patch in its precision, times its steps (data loading not "
+        "counted). The shipped weights were trained on a GPU; these are the hours the same configs need on the CPU.",
+        "",
+        "| config | s per step | steps | hours |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| `builtin-{name}` | {row['step_s']} | {row['steps']} | {row['hours']} |" for name, row in rows.items()]
+    total = sum(row["hours"] for row in rows.values())
+    return [*lines, f"| all | | | {total:.1f} (target about 2) |", ""]
+
+
+def cards(out: Path, bench: Path | None = None, ablation: Path | None = None) -> None:
     """Write the model-card page from every built-in's ``card.json`` (and the speed section from a
-    ``benchmarks/bench_builtin.py --json`` file, also stored in the STResNet cards under ``speed``)."""
+    ``benchmarks/bench_builtin.py --json`` file, also stored in the STResNet cards under ``speed``; the data
+    ablation from ``scripts/ablate_builtin_data.py``'s JSON)."""
     from ctdenoise.builtin.catalog import builtin_card, builtin_summary
 
     lines = [CARD_HEADER]
+    if ablation is not None and ablation.exists():
+        lines += ablation_lines(ablation)
     if bench is not None:
         summary = json.loads(bench.read_text())["summary"]
         lines += [
@@ -250,6 +330,7 @@ def cards(out: Path, bench: Path | None = None) -> None:
             f"{summary['speedup_vs_paper_srresnet_fp32']}× faster (target ≥ 30×).",
             "",
         ]
+        lines += training_time_lines(json.loads(bench.read_text()))
         for name in ("stresnet-x1", "stresnet-x2"):
             card_path = BUILTIN_MODELS_DIR / name / "card.json"
             card = json.loads(card_path.read_text())
@@ -276,7 +357,7 @@ def cards(out: Path, bench: Path | None = None) -> None:
             + ", ".join(f"{key} {value:.3f}" for key, value in card["int8"]["accuracy"].items())
             + ".",
             "",
-            "| held-out scan | method | PSNR [−1000, 500] | SSIM | PSNR body [−1000, 1000] | SSIM body | s |",
+            "| held-out case | method | PSNR [−1000, 500] | SSIM | PSNR body [−1000, 1000] | SSIM body | s |",
             "|---|---|---|---|---|---|---|",
         ]
         for case, methods in card.get("held_out", {}).items():
@@ -312,21 +393,28 @@ def main() -> int:
     e.add_argument("--only", nargs="*", default=None)
     e.add_argument("--cache", type=Path, default=Path("builtin-eval"), help="simulated held-out inputs, reused")
     e.add_argument("--cases-only", action="store_true", help="only simulate the held-out inputs into --cache")
+    e.add_argument("--cases", nargs="*", default=None, help="only these held-out cases (scan names, phantom-006, ...)")
     c = sub.add_parser("cards")
     c.add_argument("--out", type=Path, default=Path("docs/builtin-models.md"))
     c.add_argument("--bench", type=Path, help="JSON from benchmarks/bench_builtin.py --json")
+    c.add_argument(
+        "--ablation",
+        type=Path,
+        default=Path("benchmarks/results/ablation_data.json"),
+        help="JSON from scripts/ablate_builtin_data.py (skipped when absent)",
+    )
     args = parser.parse_args()
     if args.command == "cards":
-        cards(args.out, args.bench)
+        cards(args.out, args.bench, args.ablation)
         return 0
     names = args.only or (BUILTIN_NAMES if args.command == "package" else builtin_names())
     if args.command == "package":
         package(args.runs, args.pairs, names)
     else:
         if args.cases_only:
-            held_out_cases(args.shared, args.cache)
+            held_out_cases(args.shared, args.cache, args.cases)
         else:
-            evaluate(args.shared, names, args.json, args.cache)
+            evaluate(args.shared, names, args.json, args.cache, args.cases)
     return 0
 
 

@@ -46,3 +46,10 @@ def test_body_scores_are_image_quality_3d_scores_over_the_body_mask():
     scores, full = score(pred, reference, body), image_quality(pred, reference, BODY_WINDOW_HU, body.astype(np.uint8))
     assert scores["psnr_body_db"] == round(full["psnr_3d"], 3)
     assert scores["ssim_body"] == round(full["ssim_3d"], 4)
+
+
+
+def test_phantom_test_split_is_disjoint_from_the_training_cohort():
+    from ctdenoise.builtin.training_data import PHANTOM_SUBJECTS, PHANTOM_TEST_SUBJECTS
+
+    assert PHANTOM_TEST_SUBJECTS and not set(PHANTOM_TEST_SUBJECTS) & set(range(PHANTOM_SUBJECTS))

@@ -30,6 +30,8 @@ TRAINING_SLICES = 64
 VAL_SLICES = 12
 #: The phantom cohort at real-scan pixel size with 1 mm slices (``ctdenoise.phantom.generate_subject``).
 PHANTOM_SUBJECTS = 6
+#: Further phantom subjects of the same cohort that never enter training: the model cards' phantom test split.
+PHANTOM_TEST_SUBJECTS = (6, 7)
 PHANTOM_SHAPE_ZYX = (48, 448, 448)
 PHANTOM_SPACING_MM = (1.0, 0.7, 0.7)
 DOSE_FRACTION = 0.1
@@ -57,18 +59,23 @@ def central_slab(volume: Volume, n_slices: int = TRAINING_SLICES) -> Volume:
     return slab(volume, start, start + n)
 
 
-def phantom_sources(n_subjects: int = PHANTOM_SUBJECTS, seed: int = 0) -> list[tuple[str, Volume]]:
-    """Full-dose phantom subjects at :data:`PHANTOM_SPACING_MM` (deterministic by ``seed``)."""
+def phantom_subject(index: int, seed: int = 0) -> tuple[str, Volume]:
+    """``("phantom-<index>", full-dose volume)``: subject ``index`` of the cohort at :data:`PHANTOM_SPACING_MM`."""
     from ctdenoise.phantom.cohort import subject_seed
     from ctdenoise.phantom.subject import generate_subject
 
-    return [
-        (
-            f"phantom-{index:03d}",
-            generate_subject(subject_seed(seed, index), PHANTOM_SHAPE_ZYX, PHANTOM_SPACING_MM).full_dose,
-        )
-        for index in range(n_subjects)
-    ]
+    volume = generate_subject(subject_seed(seed, index), PHANTOM_SHAPE_ZYX, PHANTOM_SPACING_MM).full_dose
+    return f"phantom-{index:03d}", volume
+
+
+def phantom_sources(n_subjects: int = PHANTOM_SUBJECTS, seed: int = 0) -> list[tuple[str, Volume]]:
+    """Full-dose phantom subjects at :data:`PHANTOM_SPACING_MM` (deterministic by ``seed``)."""
+    return [phantom_subject(index, seed) for index in range(n_subjects)]
+
+
+def phantom_test_sources(seed: int = 0) -> list[tuple[str, Volume]]:
+    """The phantom test split: subjects :data:`PHANTOM_TEST_SUBJECTS` of the cohort (never trained or validated on)."""
+    return [phantom_subject(index, seed) for index in PHANTOM_TEST_SUBJECTS]
 
 
 def make_training_pairs(
