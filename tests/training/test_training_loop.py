@@ -76,3 +76,23 @@ def test_every_registered_network_trains_and_its_checkpoint_reloads(pairs_csv: P
     result = train(config, tmp_path / arch, progress=False)
     loaded = load_model_file(result.last_checkpoint)
     assert loaded.config.arch == arch and loaded.metadata["training_step"] == 2
+
+
+def test_a_diverging_run_stops_with_a_clear_error_before_saving_non_finite_weights(
+    pairs_csv: Path, tmp_path: Path
+) -> None:
+    config = tiny_config(pairs_csv, steps=30, lr=1e12, grad_clip=0.0, checkpoint_every=1, val_every=100)
+    with pytest.raises(CtDenoiseError, match=r"training loss became (nan|inf) at step \d+ \(fp32\).*last good"):
+        train(config, tmp_path / "run", progress=False)
+    last = tmp_path / "run" / "last.pt"
+    if last.exists():  # checkpoints written before the divergence hold finite weights only
+        state = torch.load(last, weights_only=True)["state_dict"]
+        assert all(torch.isfinite(tensor).all() for tensor in state.values())
+
+
+def test_the_divergence_message_names_a_bf16_patch_shorter_than_the_head_kernel(tmp_path: Path) -> None:
+    from ctdenoise.training.loop import diverged_message
+
+    config = {"model": {"head_kernel": 5}, "data": {"patch_zyx": [4, 64, 64]}}
+    assert "fewer than the 5-slice head kernel" in diverged_message(float("nan"), 7, "bf16", tmp_path, config)
+    assert "lower train.lr" in diverged_message(float("nan"), 7, "fp32", tmp_path, config)

@@ -106,6 +106,27 @@ def training_step(
     return loss
 
 
+#: fp16's loss scaler skips steps whose gradients overflow, so a few non-finite losses in a row are tolerated there.
+FP16_NON_FINITE_PATIENCE = 10
+
+
+def diverged_message(loss: float, step: int, precision: str, run_dir: Path, config: dict[str, Any]) -> str:
+    """The one-line error when the training loss stops being finite (training stops before any checkpoint of
+    non-finite weights is written, so ``last.pt`` still holds the last good state)."""
+    head_kernel = int(config["model"].get("head_kernel") or 0)
+    patch_z = int(config["data"]["patch_zyx"][0])
+    hint = "lower train.lr or train in fp32"
+    if precision == "bf16" and patch_z < head_kernel:
+        hint = (
+            f"data.patch_zyx has {patch_z} slices, fewer than the {head_kernel}-slice head kernel, which CPU bf16 "
+            f"convolutions are known to turn into NaN: use at least {head_kernel} slices or fp32"
+        )
+    return (
+        f"{run_dir}: the training loss became {loss} at step {step} ({precision}); stopped before saving "
+        f"non-finite weights ({LAST_NAME} keeps the last good checkpoint); {hint}"
+    )
+
+
 def lr_factor_schedule(train_config: dict[str, Any]):
     """The multiplier of the base LR at each step: linear warm-up, then cosine to 1 % or step decay."""
     total, warmup = int(train_config["steps"]), int(train_config["warmup_steps"])
@@ -271,7 +292,7 @@ def _train(
             metadata=extra,
         )
 
-    step, seconds, interval_losses = start_step, [], []
+    step, seconds, interval_losses, non_finite = start_step, [], [], 0
     bar = tqdm(total=total_steps, initial=start_step, desc="train", unit="it", disable=not show, dynamic_ncols=True)
     network.train()
     tick = time.perf_counter()
@@ -285,6 +306,9 @@ def _train(
         scheduler.step()
         step += 1
         interval_losses.append(loss.item())
+        non_finite = 0 if math.isfinite(interval_losses[-1]) else non_finite + 1
+        if non_finite > (FP16_NON_FINITE_PATIENCE if precision == "fp16" else 0):
+            raise CtDenoiseError(diverged_message(interval_losses[-1], step, precision, run_dir, config))
         now = time.perf_counter()
         seconds.append(now - tick)
         tick = now
