@@ -48,16 +48,18 @@ class HUNormalization:
         low, high = self.clip_hu
         if isinstance(hu, torch.Tensor):
             return (hu.float().clamp(low, high) - self.offset_hu) / self.scale_hu
-        clipped = np.clip(np.asarray(hu, dtype=np.float32), low, high)
-        return ((clipped - np.float32(self.offset_hu)) / np.float32(self.scale_hu)).astype(np.float32)
+        scaled = np.clip(np.asarray(hu, dtype=np.float32), low, high)  # a new float32 array, changed in place
+        scaled -= np.float32(self.offset_hu)
+        scaled /= np.float32(self.scale_hu)
+        return scaled
 
     def to_hu(self, x: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
         """Network output → HU (not clipped: the caller decides what to do outside the stored range)."""
         if isinstance(x, torch.Tensor):
             return x.float() * self.scale_hu + self.offset_hu
-        return (np.asarray(x, dtype=np.float32) * np.float32(self.scale_hu) + np.float32(self.offset_hu)).astype(
-            np.float32
-        )
+        hu = np.asarray(x, dtype=np.float32) * np.float32(self.scale_hu)  # a new float32 array, changed in place
+        hu += np.float32(self.offset_hu)
+        return hu
 
     def as_dict(self) -> dict[str, Any]:
         return {"clip_hu": list(self.clip_hu), "offset_hu": float(self.offset_hu), "scale_hu": float(self.scale_hu)}
