@@ -8,7 +8,9 @@ against full dose on patches of the real scans' training parts) at ``src/ctdenoi
 it as ``model.pt`` (weights only, no optimizer state), and ``card.json`` (config, training curve, provenance).
 ``evaluate``: each held-out scan at 10 % dose (seed 0) through every built-in (PyTorch FP32 and OpenVINO INT8),
 the input interpolated to the output grid and the best Gaussian filter of it (``ctdenoise.builtin.evaluation``);
-the scores go into each ``card.json`` under ``held_out``.
+the scores go into each ``card.json`` under ``held_out``. ``--phantom-model PATH`` adds a phantom-trained quick
+model (e.g. ``<study>/train-stresnet-fp32/best.pt`` or ``<study>/quantize-stresnet/int8`` of a ``ctdenoise
+reproduce --preset quick`` run) as baseline (c) on the cases of its z scale; ``cards`` shows it.
 """
 
 from __future__ import annotations
@@ -102,51 +104,50 @@ def reference_output(model_path: Path) -> dict:
 
 def held_out_cases(shared: Path, cache: Path) -> dict:
     """``{scan: {z_scale: (low, reference)}}`` for the held-out scans, simulated once and kept in ``cache``."""
-    from ctdenoise.builtin.evaluation import low_dose_cases
-    from ctdenoise.io import read_volume, write_volume
+    from ctdenoise.builtin.evaluation import cached_low_dose_cases
+    from ctdenoise.io import read_volume
 
     cases = {}
     for scan in HELD_OUT_SCANS:
-        paths = {z: (cache / f"{scan}-low-x{z}.nii.gz", cache / f"{scan}-full.nii.gz") for z in (1, 2)}
-        if not all(low.exists() and full.exists() for low, full in paths.values()):
-            cache.mkdir(parents=True, exist_ok=True)
-            made = low_dose_cases(read_volume(real_scan_path(shared, scan)))
-            for z, (low, full) in made.items():
-                write_volume(low, paths[z][0], overwrite=True)
-                write_volume(full, paths[z][1], overwrite=True)
-        cases[scan] = {z: (read_volume(low), read_volume(full)) for z, (low, full) in paths.items()}
+        cases[scan] = cached_low_dose_cases(lambda scan=scan: read_volume(real_scan_path(shared, scan)), cache, scan)
         print(f"{scan}: held-out case ready", flush=True)
     return cases
 
 
-def evaluate(shared: Path, names: list[str], out_json: Path, cache: Path) -> None:
-    from ctdenoise.builtin.evaluation import best_gaussian, body_mask, score
-    from ctdenoise.inference import denoise_volume
-    from ctdenoise.radiomics.grid import resample_to_grid
+#: The held-out row of a phantom-trained model (``evaluate --phantom-model``), baseline (c) of the model cards.
+PHANTOM_MODEL = "phantom_model"
 
+
+def phantom_model_entry(path: Path) -> tuple[int, tuple]:
+    """``(z_scale, (model, precision, runtime))`` of a phantom-trained checkpoint (PyTorch FP32) or deployed model
+    folder (OpenVINO INT8 when it has it)."""
+    from ctdenoise.inference import load_inference_model
+    from ctdenoise.inference.loading import choose_runtime_precision
+
+    model = load_inference_model(path)
+    runtime, precision = choose_runtime_precision(model)[:2] if path.is_dir() else ("torch", "fp32")
+    return model.z_scale, (model, precision, runtime)
+
+
+def evaluate(shared: Path, names: list[str], out_json: Path, cache: Path, phantom_model: Path | None = None) -> None:
+    from ctdenoise.builtin.evaluation import score_case
+
+    phantom = phantom_model_entry(phantom_model) if phantom_model is not None else None
     results: dict = {}
     for scan, by_z in held_out_cases(shared, cache).items():
         for z_scale, (low, reference) in by_z.items():
-            body = body_mask(reference)
-            on_grid = resample_to_grid(low, reference, linear=True)
-            case = {"input": score(on_grid, reference, body)}
-            sigma_mm, case["best_gaussian"] = best_gaussian(on_grid, reference, body)
-            case["best_gaussian"]["sigma_mm"] = sigma_mm
+            models = {}
             for name in names:
-                if not name.endswith(f"x{z_scale}"):
-                    continue
-                folder = BUILTIN_MODELS_DIR / name
-                for label, model, runtime, precision in (
-                    ("fp32", folder / "model.pt", "torch", "fp32"),
-                    ("int8", folder, "openvino", "int8"),
-                ):
-                    started = time.time()
-                    pred = denoise_volume(low, model, precision=precision, runtime=runtime, progress=False)
-                    pred = reference.with_array(pred.hu[: reference.shape[0]])
-                    case[f"{name}-{label}"] = {
-                        **score(pred, reference, body),
-                        "seconds": round(time.time() - started, 1),
-                    }
+                if name.endswith(f"x{z_scale}"):
+                    folder = BUILTIN_MODELS_DIR / name
+                    models[f"{name}-fp32"] = (folder / "model.pt", "fp32", "torch")
+                    models[f"{name}-int8"] = (folder, "int8", "openvino")
+            if phantom is not None and phantom[0] == z_scale:
+                models[PHANTOM_MODEL] = phantom[1]
+            case = score_case(low, reference, models)
+            if PHANTOM_MODEL in case:
+                model, precision, runtime = phantom[1]
+                case[PHANTOM_MODEL].update(model=str(phantom_model), precision=precision, runtime=runtime)
             results[f"{scan}-x{z_scale}"] = case
             print(scan, z_scale, json.dumps(case), flush=True)
     out_json.write_text(json.dumps(results, indent=1) + "\n")
@@ -158,7 +159,7 @@ def evaluate(shared: Path, names: list[str], out_json: Path, cache: Path) -> Non
             key: {
                 method: value
                 for method, value in case.items()
-                if method in ("input", "best_gaussian") or method.startswith(name + "-")
+                if method in ("input", "best_gaussian", PHANTOM_MODEL) or method.startswith(name + "-")
             }
             for key, case in results.items()
             if key.endswith(f"x{z}")
@@ -284,6 +285,8 @@ def cards(out: Path, bench: Path | None = None) -> None:
                 label = method.removeprefix(name + "-")
                 if method == "best_gaussian":
                     label = f"best Gaussian (σ {value['sigma_mm']} mm)"
+                elif method == PHANTOM_MODEL:
+                    label = f"(c) phantom-trained quick model ({value['precision'].upper()})"
                 lines.append(
                     f"| {case} | {label} | {value['psnr_paper_window_db']:.2f} | {value['ssim_paper_window']:.3f} | "
                     f"{value['psnr_body_db']:.2f} | {value['ssim_body']:.3f} | {value.get('seconds', '')} |"
@@ -312,6 +315,12 @@ def main() -> int:
     e.add_argument("--only", nargs="*", default=None)
     e.add_argument("--cache", type=Path, default=Path("builtin-eval"), help="simulated held-out inputs, reused")
     e.add_argument("--cases-only", action="store_true", help="only simulate the held-out inputs into --cache")
+    e.add_argument(
+        "--phantom-model",
+        type=Path,
+        help="a phantom-trained quick model (checkpoint or deployed model folder, e.g. from `ctdenoise reproduce`), "
+        "scored on the held-out cases of its z scale as baseline (c)",
+    )
     c = sub.add_parser("cards")
     c.add_argument("--out", type=Path, default=Path("docs/builtin-models.md"))
     c.add_argument("--bench", type=Path, help="JSON from benchmarks/bench_builtin.py --json")
@@ -326,7 +335,7 @@ def main() -> int:
         if args.cases_only:
             held_out_cases(args.shared, args.cache)
         else:
-            evaluate(args.shared, names, args.json, args.cache)
+            evaluate(args.shared, names, args.json, args.cache, args.phantom_model)
     return 0
 
 
