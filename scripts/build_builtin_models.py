@@ -215,6 +215,7 @@ python scripts/make_builtin_pairs.py --shared ../shared --out builtin-pairs     
 ctdenoise train --config builtin-stresnet-x1 --pairs builtin-pairs/pairs-x1.csv --out runs/builtin-stresnet-x1
 python scripts/build_builtin_models.py package --runs runs --pairs builtin-pairs  # INT8 + model.pt + card.json
 python scripts/build_builtin_models.py evaluate --shared ../shared                # held-out scores → card.json
+#   [--phantom-model demo-output/quantize-stresnet/int8]   # + baseline (c): the quick study's STResNet INT8 (z×2)
 python scripts/build_builtin_models.py cards --bench benchmarks/results/bench_builtin.json   # this page
 ```
 
@@ -226,7 +227,9 @@ Metrics: PSNR/SSIM against the real full-dose scan, in the paper's window [−10
 and sagittal slices) and in 3D over the body in [−1000, 1000] HU; 10 % dose, seed 0. "input" is the low-dose input
 interpolated (linearly, by physical position) to the output grid; "best Gaussian" is the Gaussian filter of it
 whose σ (swept 0.25–3 mm) scores best on the body — an oracle that peeks at the reference
-(`ctdenoise.builtin.evaluation`). The "s" column is the whole-scan denoising wall time on the 2-core CPU while
+(`ctdenoise.builtin.evaluation`). "(c) phantom-trained quick model", where `evaluate --phantom-model PATH` was
+given, is a network of `ctdenoise reproduce --preset quick` (trained on the phantom cohort only) on the cases of its
+z scale. The "s" column is the whole-scan denoising wall time on the 2-core CPU while
 other jobs shared it (not a benchmark; `benchmarks/bench_builtin.py` measures speed, see "Speed" below).
 """
 
