@@ -104,7 +104,7 @@ def reference_output(model_path: Path) -> dict:
 
 def held_out_cases(shared: Path, cache: Path) -> dict:
     """``{scan: {z_scale: (low, reference)}}`` for the held-out scans, simulated once and kept in ``cache``."""
-    from ctdenoise.builtin.evaluation import cached_low_dose_cases
+    from ctdenoise.builtin.held_out import cached_low_dose_cases
     from ctdenoise.io import read_volume
 
     cases = {}
@@ -130,7 +130,7 @@ def phantom_model_entry(path: Path) -> tuple[int, tuple]:
 
 
 def evaluate(shared: Path, names: list[str], out_json: Path, cache: Path, phantom_model: Path | None = None) -> None:
-    from ctdenoise.builtin.evaluation import score_case
+    from ctdenoise.builtin.held_out import score_case
 
     phantom = phantom_model_entry(phantom_model) if phantom_model is not None else None
     results: dict = {}

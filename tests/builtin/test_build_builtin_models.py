@@ -64,7 +64,11 @@ def test_cards_print_the_phantom_model_as_row_c(evaluation, script, monkeypatch,
     monkeypatch.setattr(catalog, "builtin_card", lambda name: card)
     monkeypatch.setattr(script, "builtin_names", lambda: ["stresnet-x2"])
     script.cards(tmp_path / "cards.md")
-    lines = [line for line in (tmp_path / "cards.md").read_text().splitlines() if "(c) phantom-trained" in line]
+    lines = [
+        line
+        for line in (tmp_path / "cards.md").read_text().splitlines()
+        if line.startswith("| ") and "(c) phantom" in line
+    ]
     row = results["lung1-001-x2"][script.PHANTOM_MODEL]
     assert len(lines) == 2 and lines[1].startswith("| lung1-001-x2 | (c) phantom-trained quick model (FP32) |")
     assert f"| {row['psnr_paper_window_db']:.2f} |" in lines[1] and f"| {row['psnr_body_db']:.2f} |" in lines[1]

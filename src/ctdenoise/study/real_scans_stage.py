@@ -109,7 +109,8 @@ def run_real_scans_stage(
         the report needs to describe the crop.
     """
     from ctdenoise.builtin.catalog import builtin_folder, builtin_names
-    from ctdenoise.builtin.evaluation import body_mask, cached_low_dose_cases, score_case
+    from ctdenoise.builtin.evaluation import body_mask
+    from ctdenoise.builtin.held_out import cached_low_dose_cases, score_case
     from ctdenoise.builtin.training_data import DOSE_FRACTION, central_crop_yx, central_slab, data_scan_path
     from ctdenoise.inference import load_inference_model
     from ctdenoise.io import read_volume
