@@ -72,3 +72,15 @@ def test_cards_print_the_phantom_model_as_row_c(evaluation, script, monkeypatch,
     row = results["lung1-001-x2"][script.PHANTOM_MODEL]
     assert len(lines) == 2 and lines[1].startswith("| lung1-001-x2 | (c) phantom-trained quick model (FP32) |")
     assert f"| {row['psnr_paper_window_db']:.2f} |" in lines[1] and f"| {row['psnr_body_db']:.2f} |" in lines[1]
+
+
+def test_a_deployed_model_folder_runs_as_openvino_int8(evaluation, script, tmp_path):
+    from ctdenoise.inference import quantize_model
+
+    _, model = evaluation
+    low = central_crop_yx(central_slab(read_volume(EXAMPLE_LOW_DOSE), 8), (32, 32))
+    folder = quantize_model(
+        model, [low], tmp_path / "int8", n_patches=4, patch_zyx=(4, 16, 16), n_eval_patches=2, progress=False
+    )
+    z_scale, (_, precision, runtime) = script.phantom_model_entry(folder.model_dir)
+    assert (z_scale, precision, runtime) == (2, "int8", "openvino")
