@@ -79,8 +79,8 @@ def test_a_deployed_model_folder_runs_as_openvino_int8(evaluation, script, tmp_p
 
     _, model = evaluation
     low = central_crop_yx(central_slab(read_volume(EXAMPLE_LOW_DOSE), 8), (32, 32))
-    folder = quantize_model(
+    result = quantize_model(
         model, [low], tmp_path / "int8", n_patches=4, patch_zyx=(4, 16, 16), n_eval_patches=2, progress=False
     )
-    z_scale, (_, precision, runtime) = script.phantom_model_entry(folder.model_dir)
+    z_scale, (_, precision, runtime) = script.phantom_model_entry(result.model_dir)
     assert (z_scale, precision, runtime) == (2, "int8", "openvino")
