@@ -8,7 +8,9 @@ against full dose on patches of the real scans' training parts) at ``src/ctdenoi
 it as ``model.pt`` (weights only, no optimizer state), and ``card.json`` (config, training curve, provenance).
 ``evaluate``: each held-out scan at 10 % dose (seed 0) through every built-in (PyTorch FP32 and OpenVINO INT8),
 the input interpolated to the output grid and the best Gaussian filter of it (``ctdenoise.builtin.evaluation``);
-the scores go into each ``card.json`` under ``held_out``.
+the scores go into each ``card.json`` under ``held_out``. ``--phantom-model PATH`` adds a phantom-trained quick
+model (e.g. ``<study>/train-stresnet-fp32/best.pt`` or ``<study>/quantize-stresnet/int8`` of a ``ctdenoise
+reproduce --preset quick`` run) as baseline (c) on the cases of its z scale; ``cards`` shows it.
 """
 
 from __future__ import annotations
@@ -108,9 +110,9 @@ def reference_output(model_path: Path) -> dict:
 
 def held_out_cases(shared: Path, cache: Path, only: list[str] | None = None) -> dict:
     """``{case: {z_scale: (low, reference)}}`` for the held-out real scans and the phantom test split (subjects
-    ``PHANTOM_TEST_SUBJECTS``, never trained on), simulated once and kept in ``cache``."""
-    from ctdenoise.builtin.evaluation import low_dose_cases
-    from ctdenoise.io import read_volume, write_volume
+    ``PHANTOM_TEST_SUBJECTS``, never trained on), simulated once and kept in ``cache``; ``only``: these cases."""
+    from ctdenoise.builtin.held_out import cached_low_dose_cases
+    from ctdenoise.io import read_volume
 
     sources = {scan: lambda scan=scan: read_volume(real_scan_path(shared, scan)) for scan in HELD_OUT_SCANS}
     sources.update(
@@ -120,46 +122,52 @@ def held_out_cases(shared: Path, cache: Path, only: list[str] | None = None) -> 
     for name, read_full in sources.items():
         if only and name not in only:
             continue
-        paths = {z: (cache / f"{name}-low-x{z}.nii.gz", cache / f"{name}-full.nii.gz") for z in (1, 2)}
-        if not all(low.exists() and full.exists() for low, full in paths.values()):
-            cache.mkdir(parents=True, exist_ok=True)
-            made = low_dose_cases(read_full())
-            for z, (low, full) in made.items():
-                write_volume(low, paths[z][0], overwrite=True)
-                write_volume(full, paths[z][1], overwrite=True)
-        cases[name] = {z: (read_volume(low), read_volume(full)) for z, (low, full) in paths.items()}
+        cases[name] = cached_low_dose_cases(read_full, cache, name)
         print(f"{name}: held-out case ready", flush=True)
     return cases
 
 
-def evaluate(shared: Path, names: list[str], out_json: Path, cache: Path, only: list[str] | None = None) -> None:
-    from ctdenoise.builtin.evaluation import best_gaussian, body_mask, score
-    from ctdenoise.inference import denoise_volume
-    from ctdenoise.radiomics.grid import resample_to_grid
+#: The held-out row of a phantom-trained model (``evaluate --phantom-model``), baseline (c) of the model cards.
+PHANTOM_MODEL = "phantom_model"
 
+
+def phantom_model_entry(path: Path) -> tuple[int, tuple]:
+    """``(z_scale, (model, precision, runtime))`` of a phantom-trained checkpoint (PyTorch FP32) or deployed model
+    folder (OpenVINO INT8 when it has it)."""
+    from ctdenoise.inference import load_inference_model
+    from ctdenoise.inference.loading import choose_runtime_precision
+
+    model = load_inference_model(path)
+    runtime, precision = choose_runtime_precision(model)[:2] if path.is_dir() else ("torch", "fp32")
+    return model.z_scale, (model, precision, runtime)
+
+
+def evaluate(
+    shared: Path,
+    names: list[str],
+    out_json: Path,
+    cache: Path,
+    phantom_model: Path | None = None,
+    only: list[str] | None = None,
+) -> None:
+    from ctdenoise.builtin.held_out import score_case
+
+    phantom = phantom_model_entry(phantom_model) if phantom_model is not None else None
     results: dict = {}
     for scan, by_z in held_out_cases(shared, cache, only).items():
         for z_scale, (low, reference) in by_z.items():
-            body = body_mask(reference)
-            on_grid = resample_to_grid(low, reference, linear=True)
-            case = {"input": score(on_grid, reference, body)}
-            sigma_mm, case["best_gaussian"] = best_gaussian(on_grid, reference, body)
-            case["best_gaussian"]["sigma_mm"] = sigma_mm
+            models = {}
             for name in names:
-                if not name.endswith(f"x{z_scale}"):
-                    continue
-                folder = BUILTIN_MODELS_DIR / name
-                for label, model, runtime, precision in (
-                    ("fp32", folder / "model.pt", "torch", "fp32"),
-                    ("int8", folder, "openvino", "int8"),
-                ):
-                    started = time.time()
-                    pred = denoise_volume(low, model, precision=precision, runtime=runtime, progress=False)
-                    pred = reference.with_array(pred.hu[: reference.shape[0]])
-                    case[f"{name}-{label}"] = {
-                        **score(pred, reference, body),
-                        "seconds": round(time.time() - started, 1),
-                    }
+                if name.endswith(f"x{z_scale}"):
+                    folder = BUILTIN_MODELS_DIR / name
+                    models[f"{name}-fp32"] = (folder / "model.pt", "fp32", "torch")
+                    models[f"{name}-int8"] = (folder, "int8", "openvino")
+            if phantom is not None and phantom[0] == z_scale:
+                models[PHANTOM_MODEL] = phantom[1]
+            case = score_case(low, reference, models)
+            if PHANTOM_MODEL in case:
+                model, precision, runtime = phantom[1]
+                case[PHANTOM_MODEL].update(model=str(phantom_model), precision=precision, runtime=runtime)
             results[f"{scan}-x{z_scale}"] = case
             print(scan, z_scale, json.dumps(case), flush=True)
     if only and out_json.exists():  # a partial run adds its cases to the earlier ones
@@ -175,7 +183,7 @@ def evaluate(shared: Path, names: list[str], out_json: Path, cache: Path, only: 
                 key: {
                     method: value
                     for method, value in case.items()
-                    if method in ("input", "best_gaussian") or method.startswith(name + "-")
+                    if method in ("input", "best_gaussian", PHANTOM_MODEL) or method.startswith(name + "-")
                 }
                 for key, case in results.items()
                 if key.endswith(f"x{z}")
@@ -232,6 +240,7 @@ python scripts/make_builtin_pairs.py --shared ../shared --out builtin-pairs     
 ctdenoise train --config builtin-stresnet-x1 --pairs builtin-pairs/pairs-x1.csv --out runs/builtin-stresnet-x1
 python scripts/build_builtin_models.py package --runs runs --pairs builtin-pairs  # INT8 + model.pt + card.json
 python scripts/build_builtin_models.py evaluate --shared ../shared                # held-out scores → card.json
+#   [--phantom-model demo-output/quantize-stresnet/int8]   # + baseline (c): the quick study's STResNet INT8 (z×2)
 python scripts/build_builtin_models.py cards --bench benchmarks/results/bench_builtin.json   # this page
 ```
 
@@ -243,7 +252,9 @@ Metrics: PSNR/SSIM against the real full-dose scan, in the paper's window [−10
 and sagittal slices) and in 3D over the body in [−1000, 1000] HU; 10 % dose, seed 0. "input" is the low-dose input
 interpolated (linearly, by physical position) to the output grid; "best Gaussian" is the Gaussian filter of it
 whose σ (swept 0.25–3 mm) scores best on the body — an oracle that peeks at the reference
-(`ctdenoise.builtin.evaluation`). The "s" column is the whole-scan denoising wall time on the 2-core CPU while
+(`ctdenoise.builtin.evaluation`). "(c) phantom-trained quick model", where `evaluate --phantom-model PATH` was
+given, is a network of `ctdenoise reproduce --preset quick` (trained on the phantom cohort only) on the cases of its
+z scale. The "s" column is the whole-scan denoising wall time on the 2-core CPU while
 other jobs shared it (not a benchmark; `benchmarks/bench_builtin.py` measures speed, see "Speed" below).
 """
 
@@ -365,6 +376,8 @@ def cards(out: Path, bench: Path | None = None, ablation: Path | None = None) ->
                 label = method.removeprefix(name + "-")
                 if method == "best_gaussian":
                     label = f"best Gaussian (σ {value['sigma_mm']} mm)"
+                elif method == PHANTOM_MODEL:
+                    label = f"(c) phantom-trained quick model ({value['precision'].upper()})"
                 lines.append(
                     f"| {case} | {label} | {value['psnr_paper_window_db']:.2f} | {value['ssim_paper_window']:.3f} | "
                     f"{value['psnr_body_db']:.2f} | {value['ssim_body']:.3f} | {value.get('seconds', '')} |"
@@ -394,6 +407,12 @@ def main() -> int:
     e.add_argument("--cache", type=Path, default=Path("builtin-eval"), help="simulated held-out inputs, reused")
     e.add_argument("--cases-only", action="store_true", help="only simulate the held-out inputs into --cache")
     e.add_argument("--cases", nargs="*", default=None, help="only these held-out cases (scan names, phantom-006, ...)")
+    e.add_argument(
+        "--phantom-model",
+        type=Path,
+        help="a phantom-trained quick model (checkpoint or deployed model folder, e.g. from `ctdenoise reproduce`), "
+        "scored on the held-out cases of its z scale as baseline (c)",
+    )
     c = sub.add_parser("cards")
     c.add_argument("--out", type=Path, default=Path("docs/builtin-models.md"))
     c.add_argument("--bench", type=Path, help="JSON from benchmarks/bench_builtin.py --json")
@@ -414,7 +433,7 @@ def main() -> int:
         if args.cases_only:
             held_out_cases(args.shared, args.cache, args.cases)
         else:
-            evaluate(args.shared, names, args.json, args.cache, args.cases)
+            evaluate(args.shared, names, args.json, args.cache, args.phantom_model, args.cases)
     return 0
 
 

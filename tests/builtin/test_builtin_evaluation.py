@@ -48,7 +48,6 @@ def test_body_scores_are_image_quality_3d_scores_over_the_body_mask():
     assert scores["ssim_body"] == round(full["ssim_3d"], 4)
 
 
-
 def test_phantom_test_split_is_disjoint_from_the_training_cohort():
     from ctdenoise.builtin.training_data import PHANTOM_SUBJECTS, PHANTOM_TEST_SUBJECTS
 

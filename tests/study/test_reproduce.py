@@ -19,7 +19,12 @@ def tiny_study(tmp_path_factory, shared_dir):
     previous = Path.cwd()
     os.chdir(workspace)  # a relative --out, as users type it: every stage must still find the others' files
     try:
-        paths = reproduce(TINY_STUDY.resolve(), Path("study"), lpips_weights=shared_dir / "weights" / "lpips")
+        paths = reproduce(
+            TINY_STUDY.resolve(),
+            Path("study"),
+            lpips_weights=shared_dir / "weights" / "lpips",
+            real_data_dir=shared_dir / "data",
+        )
     finally:
         os.chdir(previous)
     return workspace / "study", paths
@@ -55,6 +60,17 @@ def test_iq_stage_scores_fbp_and_every_method_at_every_dose(tiny_study):
         assert [row["diameter_mm"] for row in by_dose["1"]["inserts"]] == [3.0, 5.0, 7.0, 10.0]
     assert len(list((out / "iq-cache").glob("phantom-*.npz"))) == 2  # the scans are cached for re-runs
     assert "Figure 3" in paths["markdown"].read_text()
+
+
+def test_real_scans_section_scores_the_study_networks_and_the_builtins(tiny_study):
+    _, paths = tiny_study
+    cases = json.loads(paths["json"].read_text())["real_scans"]["cases"]
+    assert set(cases) == {"lidc-idri-0003-x1", "lidc-idri-0003-x2"}  # tiny-study.yaml's real_scans.scans
+    # The study's networks are z×2 (1 mm phantoms, 2 mm input): they run on the z×2 case, FP32 and INT8.
+    study = {f"{m} {p}" for m in ("SRResNet", "STResNet", "RED-CNN") for p in ("FP32", "INT8")}
+    assert study <= set(cases["lidc-idri-0003-x2"]) and not study & set(cases["lidc-idri-0003-x1"])
+    assert "built-in stresnet-x1 INT8" in cases["lidc-idri-0003-x1"]
+    assert "## Real scans" in paths["markdown"].read_text()
 
 
 def test_int8_speedup_in_table1_is_the_benchmark_number(tiny_study):

@@ -73,16 +73,17 @@ def builtin_summary(name: str) -> dict[str, Any]:
     """One row of ``ctdenoise models``: size on disk, parameters, MACs per output voxel and the held-out quality
     (mean over held-out real scans of the INT8 model's body PSNR gain over the low-dose input and over the best
     Gaussian filter, dB; None before ``scripts/build_builtin_models.py evaluate`` has run)."""
+    from ctdenoise.builtin.evaluation import gains_db
     from ctdenoise.models import ModelConfig, build_model, count_parameters, macs_per_output_voxel
 
     folder, card = builtin_folder(name), builtin_card(name)
     config = ModelConfig.from_dict(card["model"])
     gains_input, gains_gaussian = [], []
     for case in card.get("held_out", {}).values():
-        int8 = case.get(f"{name}-int8")
-        if int8:
-            gains_input.append(int8["psnr_body_db"] - case["input"]["psnr_body_db"])
-            gains_gaussian.append(int8["psnr_body_db"] - case["best_gaussian"]["psnr_body_db"])
+        if f"{name}-int8" in case:
+            over_input, over_gaussian = gains_db(case, f"{name}-int8")
+            gains_input.append(over_input)
+            gains_gaussian.append(over_gaussian)
     return {
         "name": name,
         "arch": config.arch,

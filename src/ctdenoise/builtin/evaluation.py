@@ -16,6 +16,8 @@ scanner's padding outside the field of view and lie outside the body mask.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from scipy import ndimage
 
@@ -50,6 +52,12 @@ def low_dose_cases(full: Volume, dose_fraction: float = 0.1, seed: int = 0) -> d
     full = full.with_array(full.hu[: full.shape[0] // 2 * 2].copy())
     low = simulate_low_dose(full, dose_fraction, slice_mm=None, seed=seed, progress=False)
     return {1: (low, full), 2: (average_slices(low, 2 * full.spacing_mm[0]), full)}
+
+
+def gains_db(case: Mapping[str, Mapping[str, float]], label: str, metric: str = "psnr_body_db") -> tuple[float, float]:
+    """How many dB row ``label`` of a :func:`score_case` result gains over (a) the input and (b) the best Gaussian."""
+    value = case[label][metric]
+    return value - case["input"][metric], value - case["best_gaussian"][metric]
 
 
 def score(pred: Volume, reference: Volume, body: np.ndarray) -> dict[str, float]:

@@ -24,8 +24,9 @@ from ctdenoise.volume import Volume
 #: Real scans the built-ins train on (``shared/data/real-chest-ct/<name>.nii.gz``): GE STANDARD, Philips C and
 #: Siemens B70f (sharp), so three vendors and a smooth-to-sharp range of kernels.
 REAL_TRAINING_SCANS = ("lidc-idri-0001", "itkelastix-chest-00", "cptac-c3n-00247")
-#: Real scans kept out of training entirely, for the model cards' held-out numbers (paths under ``shared/``).
-HELD_OUT_SCANS = {"lidc-idri-0003": "data/real-chest-ct/lidc-idri-0003.nii.gz", "lung1-001": "data/lung1-001/dicom"}
+#: Real scans kept out of training entirely, for the model cards' held-out numbers and the study's "real scans"
+#: section (paths inside the data folder ``shared/data``).
+HELD_OUT_SCANS = {"lidc-idri-0003": "real-chest-ct/lidc-idri-0003.nii.gz", "lung1-001": "lung1-001/dicom"}
 TRAINING_SLICES = 64
 VAL_SLICES = 12
 #: The phantom cohort at real-scan pixel size with 1 mm slices (``ctdenoise.phantom.generate_subject``).
@@ -38,11 +39,16 @@ DOSE_FRACTION = 0.1
 
 
 def real_scan_path(shared_dir: Path | str, name: str) -> Path:
-    """Where a real scan of the shared data folder lies (training scans and :data:`HELD_OUT_SCANS`)."""
-    relative = HELD_OUT_SCANS.get(name, f"data/real-chest-ct/{name}.nii.gz")
-    path = Path(shared_dir) / relative
+    """Where a real scan of the shared folder lies (training scans and :data:`HELD_OUT_SCANS`)."""
+    return data_scan_path(Path(shared_dir) / "data", name)
+
+
+def data_scan_path(data_dir: Path | str, name: str) -> Path:
+    """Where a real scan lies in a data folder laid out like ``shared/data`` (``real-chest-ct/``, ``lung1-001/``)."""
+    relative = HELD_OUT_SCANS.get(name, f"real-chest-ct/{name}.nii.gz")
+    path = Path(data_dir) / relative
     if not path.exists():
-        raise CtDenoiseError(f"{path}: real scan '{name}' not found (is the shared data folder at {shared_dir}?)")
+        raise CtDenoiseError(f"{path}: real scan '{name}' not found (is the shared data folder at {data_dir}?)")
     return path
 
 
@@ -57,6 +63,20 @@ def central_slab(volume: Volume, n_slices: int = TRAINING_SLICES) -> Volume:
     n = min(n_slices, volume.shape[0]) // 2 * 2
     start = (volume.shape[0] - n) // 2
     return slab(volume, start, start + n)
+
+
+def central_crop_yx(volume: Volume, crop_yx: tuple[int, int] | None) -> Volume:
+    """The central ``crop_yx`` pixels of every slice (each voxel keeps its position); None: ``volume`` as it is."""
+    if crop_yx is None:
+        return volume
+    from ctdenoise.radiomics.grid import crop
+
+    box = [slice(0, volume.shape[0])]
+    for size, wanted in zip(volume.shape[1:], crop_yx, strict=True):
+        n = min(int(wanted), size)
+        start = (size - n) // 2
+        box.append(slice(start, start + n))
+    return crop(volume, tuple(box))
 
 
 def phantom_subject(index: int, seed: int = 0) -> tuple[str, Volume]:

@@ -25,12 +25,25 @@ def reproduce_command(
     progress: bool = typer.Option(
         True, "--progress/--no-progress", help="Progress bars inside the stages (one line per stage stays)."
     ),
+    real_data: Path | None = typer.Option(
+        None,
+        "--real-data",
+        help="Held-out real scans for the report's 'real scans' section: a folder laid out like shared/data "
+        "(real-chest-ct/, lung1-001/). Default: $CTDENOISE_SHARED/data or ../shared/data when there.",
+    ),
 ) -> None:
     """Reproduce the seed study: data, both networks, FP32/mixed/INT8, quality, speed, radiomics → report."""
     from ctdenoise.study import reproduce
 
     reproduce(
-        preset, out, data_dir=data, resume=resume, overwrite=overwrite, lpips_weights=lpips_weights, progress=progress
+        preset,
+        out,
+        data_dir=data,
+        resume=resume,
+        overwrite=overwrite,
+        lpips_weights=lpips_weights,
+        progress=progress,
+        real_data_dir=real_data,
     )
 
 

@@ -18,6 +18,7 @@ import yaml
 
 from ctdenoise.io.atomic import atomic_path
 from ctdenoise.study.iq_stage import iq_report_blocks
+from ctdenoise.study.real_scans_stage import real_scans_report_blocks
 from ctdenoise.study.seed_results import SEED_CITATION, SEED_CONSISTENT_FEATURES, SEED_TABLE1
 
 TABLE1_COLUMNS = [
@@ -156,6 +157,7 @@ def report_blocks(results: dict[str, Any]) -> list[tuple[str, Any]]:
         ("figure", (figures["figure2"], "Figure 2")),
         ("table", (results["radiomics_summary"], RADIOMICS_COLUMNS)),
         *iq_report_blocks(results),
+        *real_scans_report_blocks(results),
         ("heading", "Training curves"),
         ("figure", (figures["training"], "Training curves")),
         ("heading", "Machine and versions"),

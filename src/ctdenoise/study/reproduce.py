@@ -19,6 +19,7 @@ from ctdenoise.study.evaluate_stage import denoise_test_split, low_dose_on_full_
 from ctdenoise.study.machine import machine_description, package_versions
 from ctdenoise.study.methods import BASELINE, LOW_DOSE, Method, study_methods
 from ctdenoise.study.radiomics_stage import run_radiomics
+from ctdenoise.study.real_scans_stage import STAGE_NAME, locate_real_data
 from ctdenoise.study.report import write_report
 from ctdenoise.study.stages import Stage, load_stage_record, run_stage
 from ctdenoise.study.study_config import load_study_config
@@ -58,9 +59,17 @@ def _test_rows(out_dir: Path) -> list[PairRecord]:
 
 
 def build_stages(
-    config: dict[str, Any], out_dir: Path, data_dir: Path | None, lpips_weights: Path | None, progress: bool = True
+    config: dict[str, Any],
+    out_dir: Path,
+    data_dir: Path | None,
+    lpips_weights: Path | None,
+    progress: bool = True,
+    real_data_dir: Path | None = None,
 ) -> list[Stage]:
-    """The study as an ordered list of cached stages; each reads what earlier stages wrote under ``out_dir``."""
+    """The study as an ordered list of cached stages; each reads what earlier stages wrote under ``out_dir``.
+
+    ``real_data_dir``: the held-out real scans' folder (``real_scans_stage.locate_real_data``); None leaves the
+    "real scans" stage out."""
     networks = list(config["training"]["networks"])
     methods = study_methods(config["inference"], config["training"]["mixed_precision"], networks)
     runs = sorted({method.run_name for method in methods}, key=lambda name: (name.split("-")[1] != "fp32", name))
@@ -137,6 +146,24 @@ def build_stages(
         models = {method.label: (method, model_of(method)) for method in methods}
         return run_iq_stage(work, config, models, out_dir / "iq-cache", threads, progress)
 
+    def real_scans(work: Path) -> dict[str, Any]:
+        from ctdenoise.study.real_scans_stage import run_real_scans_stage
+
+        study_models = {
+            method.label: (model_of(method), method.precision, method.runtime)
+            for method in methods
+            if method.precision in ("fp32", "int8")
+        }
+        return run_real_scans_stage(
+            real_data_dir,
+            config["real_scans"],
+            study_models,
+            config["seed"],
+            out_dir / "real-scans-cache",
+            threads,
+            progress,
+        )
+
     def benchmark(work: Path) -> dict[str, Any]:
         from ctdenoise.inference import run_benchmark
 
@@ -168,11 +195,13 @@ def build_stages(
         stages.append(
             Stage("iq", "low-contrast detectability, NPS and TTF on the phantom (Figure 3)", image_quality_tasks)
         )
+    if real_data_dir is not None:
+        stages.append(Stage(STAGE_NAME, "the study's networks and the built-ins on held-out real chest CT", real_scans))
     stages.append(Stage("benchmark", "CPU inference speed of every model × runtime × precision", benchmark))
     return stages
 
 
-STAGE_WEIGHTS = {"data": 2.0, "benchmark": 3.0, "radiomics": 2.0, "evaluate": 1.5}
+STAGE_WEIGHTS = {"data": 2.0, "benchmark": 3.0, "radiomics": 2.0, "evaluate": 1.5, STAGE_NAME: 1.5}
 
 
 def reproduce(
@@ -184,10 +213,14 @@ def reproduce(
     lpips_weights: Path | None = None,
     console: Console | None = None,
     progress: bool = True,
+    real_data_dir: Path | None = None,
 ) -> dict[str, Path]:
     """Run (or resume) the whole study and write its report; returns the report files.
 
     ``progress=False`` turns off the progress bars inside the stages (one line per stage is still printed).
+    ``real_data_dir``: a folder laid out like ``shared/data`` with the held-out real scans for the report's "real
+    scans" section (default ``$CTDENOISE_SHARED/data``, else ``../shared/data``; skipped, with a line in the report
+    saying why, when they are not there).
 
     Example:
         >>> reproduce("quick", "demo-output", resume=True)  # doctest: +SKIP
@@ -197,6 +230,7 @@ def reproduce(
     out_dir = Path(out_dir).resolve()  # stage records hold absolute paths, valid from any working directory
     config = load_study_config(preset)
     config["preset"] = str(preset)
+    real_data, real_scans_skipped = locate_real_data(config.get("real_scans"), real_data_dir)
     config_path = out_dir / "config.yaml"
     if out_dir.exists() and any(out_dir.iterdir()) and not (resume or overwrite):
         raise CtDenoiseError(f"{out_dir}: already exists and is not empty; pass --resume to continue or --overwrite")
@@ -208,14 +242,14 @@ def reproduce(
     with atomic_path(config_path) as temporary:
         temporary.write_text(yaml.safe_dump(config, sort_keys=False))
     started = time.perf_counter()
-    stages = build_stages(config, out_dir, data_dir, lpips_weights, progress)
+    stages = build_stages(config, out_dir, data_dir, lpips_weights, progress, real_data)
     stage_log = StudyProgress(stages, STAGE_WEIGHTS, console)
     records = {}
     for index, stage in enumerate(stages):
         stage_log.begin(index, stage)
         records[stage.name] = run_stage(stage, out_dir, resume=resume)
         stage_log.end(stage, records[stage.name])
-    results = assemble_results(config, records, out_dir)
+    results = assemble_results(config, records, out_dir, real_scans_skipped or None)
     results["finished"] = dt.datetime.now().isoformat(timespec="seconds")
     results["total_minutes"] = sum(r.get("seconds", 0.0) for r in records.values()) / 60.0
     results["wall_minutes_this_invocation"] = (time.perf_counter() - started) / 60.0

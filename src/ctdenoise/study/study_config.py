@@ -45,6 +45,15 @@ SCHEMA: dict[str, Any] = {
     "benchmark": {"shape_zyx": None, "preset": None, "repetitions": None},
     # Optional: task-based image quality on the low-contrast phantom (``ctdenoise.study.iq_stage``).
     "iq": {"doses": None, "n_realisations": None, "n_bootstrap": None, "image_px": None},
+    # Optional: the networks and the built-ins on held-out real scans (``ctdenoise.study.real_scans_stage``).
+    "real_scans": {
+        "enabled": None,
+        "scans": None,
+        "n_slices": None,
+        "crop_yx": None,
+        "simulate_crop_only": None,
+        "builtin_precisions": None,
+    },
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ctdenoise.study.methods import BASELINE_ARCH, LOW_DOSE, study_methods
+from ctdenoise.study.real_scans_stage import STAGE_NAME as REAL_SCANS_STAGE
 
 # Largest PSNR shortfall of STResNet against SRResNet that still counts as "as accurate": 0.5 dB. Retraining the
 # *same* architecture with only the training precision changed moves test PSNR by about that much — 1.08 dB
@@ -180,8 +181,11 @@ def _relative(path: str, out_dir: Path) -> str:
     return str(Path(path).resolve().relative_to(Path(out_dir).resolve()))
 
 
-def assemble_results(config: dict[str, Any], records: dict[str, Any], out_dir: Path) -> dict[str, Any]:
-    """Everything the report shows, as one JSON-able dict."""
+def assemble_results(
+    config: dict[str, Any], records: dict[str, Any], out_dir: Path, real_scans_skipped: str | None = None
+) -> dict[str, Any]:
+    """Everything the report shows, as one JSON-able dict (``real_scans_skipped``: why the "real scans" stage did
+    not run, said in the report)."""
     table1 = table1_rows(config, records)
     references = reference_rows(records)
     data = records["data"]["result"]
@@ -233,4 +237,8 @@ def assemble_results(config: dict[str, Any], records: dict[str, Any], out_dir: P
     if "iq" in records:  # task-based image quality (Figure 3), when the preset asks for it
         results["iq"] = records["iq"]["result"]
         results["figures"]["figure3"] = _relative(records["iq"]["result"]["figure3"], out_dir)
+    if REAL_SCANS_STAGE in records:
+        results["real_scans"] = records[REAL_SCANS_STAGE]["result"]
+    elif real_scans_skipped:
+        results["real_scans"] = {"skipped": real_scans_skipped}
     return results
