@@ -76,6 +76,7 @@ def run_part(part: str, slab: tuple[int, int, int]) -> dict:
             "model": info["model"],
             "runtime": info["runtime"],
             "precision": info["precision"],
+            "timing": info["timing"],  # network_s (inside the runtime), blend_s, tiles, total_s (after loading)
             "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
         }
     model, _ = seeded_preset_model("srresnet", "paper")
