@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ctdenoise.io import read_volume
-from ctdenoise.metrics.nps import NoisePowerSpectrum, nps_from_rois, nps_shape_correlation
+from ctdenoise.metrics.nps import nps_from_rois, nps_shape_correlation
 from ctdenoise.simulate import STANDARD_KERNEL, FanBeamGeometry, fit_noise_model, simulate_low_dose
 from ctdenoise.simulate.lowdose import low_dose_noise_hu, slice_rng
 from ctdenoise.simulate.nps_plot import save_nps_plot
@@ -41,18 +41,6 @@ SCANS = [
     ("CPTAC C3N-00247", "real-chest-ct/cptac-c3n-00247.nii.gz", "siemens", "Siemens B70f"),
     ("LUNG1-001", "lung1-001/dicom", "siemens", "Siemens B19f"),
 ]
-
-
-def refined_peak_per_mm(nps: NoisePowerSpectrum) -> float:
-    """Peak of the radial NPS refined between bins by the parabola through the largest bin and its neighbours."""
-    values, frequency = nps.radial_nps, nps.radial_frequency_per_mm
-    k = int(np.argmax(values))
-    if k == 0 or k == values.size - 1:
-        return float(frequency[k])
-    below, centre, above = values[k - 1 : k + 2]
-    curvature = below - 2 * centre + above
-    shift = 0.5 * (below - above) / curvature if curvature < 0 else 0.0
-    return float(frequency[k] + shift * (frequency[1] - frequency[0]))
 
 
 def validate_scan(label: str, path: Path, geometry: str, n_slices: int) -> tuple[dict, dict]:
@@ -81,7 +69,7 @@ def validate_scan(label: str, path: Path, geometry: str, n_slices: int) -> tuple
         low, geometry, model.kernel, calibrate=True, n_slices=n_slices - 1, source=f"{label} at 25 %"
     )
     again = fit_noise_model(low, geometry, calibrate=True, n_slices=n_slices - 1, source=f"{label} at 25 %")
-    scan_peak, inserted_peak = refined_peak_per_mm(scan_nps), refined_peak_per_mm(inserted)
+    scan_peak, inserted_peak = scan_nps.peak_frequency_per_mm, inserted.peak_frequency_per_mm
     row = {
         "scan": label,
         "rois": len(rois),
