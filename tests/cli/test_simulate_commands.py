@@ -123,3 +123,29 @@ def test_calibrating_a_noise_free_scan_is_refused_and_nothing_is_written(tmp_pat
     assert _run(["simulate", source, target, "--calibrate", "--no-progress"]) == 2
     assert "clean.nii.gz:" in capsys.readouterr().err
     assert not target.exists()
+
+
+def test_a_bad_dose_is_refused_before_the_slow_kernel_fit(tmp_path, capsys, monkeypatch):
+    import ctdenoise.simulate
+
+    def no_fit(*arguments, **options):
+        raise AssertionError("the kernel was fitted before the arguments were checked")
+
+    monkeypatch.setattr(ctdenoise.simulate, "fit_noise_model", no_fit)
+    source = tmp_path / "full.nii.gz"
+    _write_input(source)
+    assert _run(["simulate", source, tmp_path / "low.nii.gz", "--dose", "1.5", "--no-progress"]) == 2
+    assert "dose fraction must be between 0 and 1" in capsys.readouterr().err
+    assert _run(["simulate", source, tmp_path / "low.nii.gz", "--slice-mm", "1.5", "--no-progress"]) == 2
+    assert "full.nii.gz" in capsys.readouterr().err
+
+
+def test_simulate_writes_nothing_below_minus_1024_hu(tmp_path):
+    source = tmp_path / "noisy.nii.gz"
+    _write_noisy_disk(source, sigma_hu=30.0)
+    scan = read_volume(source)
+    write_volume(scan.with_array(np.maximum(scan.hu, -1024.0)), source, overwrite=True)  # as a scanner stores it
+    target = tmp_path / "low.nii.gz"
+    assert _run(["simulate", source, target, "--dose", "0.05", "--slice-mm", "0", "--no-progress"]) == 0
+    low = read_volume(target).hu
+    assert low.min() == -1024.0  # the noise in air reached below, and was clipped

@@ -75,3 +75,33 @@ def test_non_finite_rois_are_refused():
     rois[0, 3, 3] = np.nan
     with pytest.raises(CtDenoiseError, match="NaN"):
         nps_from_rois(rois, (1, 1))
+
+
+def _band_pass_field(rng: np.random.Generator, f0_per_mm: float, pixel_mm: float, size: int = 512) -> np.ndarray:
+    """White noise shaped to the NPS ∝ f·exp(−(f/f0)²), whose peak is at f0/√2 (d/df = 0 analytically)."""
+    frequency = np.fft.fftfreq(size, d=pixel_mm)
+    radius = np.hypot(frequency[:, None], frequency[None, :])
+    amplitude = np.sqrt(radius * np.exp(-((radius / f0_per_mm) ** 2)))
+    return np.real(np.fft.ifft2(np.fft.fft2(rng.normal(size=(size, size))) * amplitude))
+
+
+def test_peak_between_the_first_bins_of_a_small_roi_is_not_quantised():
+    # The analytic peak 0.106 mm⁻¹ lies between DFT bins 1 and 2 (0.060, 0.119 mm⁻¹) of a 24 px, 0.7 mm ROI.
+    rng = np.random.default_rng(4)
+    pixel_mm, f0 = 0.7, 0.15
+    field = np.stack([_band_pass_field(rng, f0, pixel_mm) for _ in range(3)])
+    nps = nps_from_rois(_rois(field, 24), (pixel_mm, pixel_mm))  # quadratic detrending, as for patient ROIs
+    analytic_peak = f0 / np.sqrt(2)
+    bin_peak = nps.radial_frequency_per_mm[int(np.argmax(nps.radial_nps))]
+    assert abs(bin_peak / analytic_peak - 1) > 0.1  # a whole bin off: what the fine curve is for
+    assert nps.peak_frequency_per_mm == pytest.approx(analytic_peak, rel=0.07)
+
+
+def test_zero_padded_curve_of_white_noise_is_flat_at_the_same_level():
+    rng = np.random.default_rng(5)
+    sigma, pixel = 8.0, (0.6, 0.6)
+    nps = nps_from_rois(rng.normal(0, sigma, size=(300, 24, 24)), pixel, detrend="mean")
+    step = nps.fine_frequency_per_mm[1]
+    assert step == pytest.approx(nps.radial_frequency_per_mm[1] / 4)
+    beyond_first_bin = nps.fine_frequency_per_mm > nps.radial_frequency_per_mm[1]  # the mean removal's dip
+    np.testing.assert_allclose(nps.fine_radial_nps[beyond_first_bin], sigma**2 * 0.36, rtol=0.1)

@@ -1,24 +1,24 @@
 """Self-consistency of the calibration on real scans (issue 13): calibrate → simulate 25 % → calibrate again."""
 
+from functools import cache
+
 import pytest
 
 from ctdenoise.io import read_volume
-from ctdenoise.simulate.calibrate import fit_noise_model
+from ctdenoise.simulate.calibrate import ScanNoiseModel, fit_noise_model
 from ctdenoise.simulate.geometry import FanBeamGeometry
 from ctdenoise.simulate.lowdose import simulate_low_dose
+from ctdenoise.volume import Volume
 
 REAL_SCANS = ["lidc-idri-0001", "lidc-idri-0003", "itkelastix-chest-00", "cptac-c3n-00247"]
 #: 288 instead of 1152 views: 4× faster; I0 per view then comes out 4× larger, the self-consistency is unchanged.
 GEOMETRY = FanBeamGeometry.preset("siemens").with_views(288)
 
 
-@pytest.mark.parametrize("name", REAL_SCANS)
-def test_calibrating_a_simulated_25_percent_scan_gives_a_quarter_of_the_i0(shared_dir, name):
-    # The simulated 25 % scan holds the scan's own noise plus the inserted missing-dose noise, i.e. the noise of a
-    # 25 % dose scan (Yu et al. 2012), so its calibrated I0 is 0.25 × the original's — whatever anatomy the ROIs
-    # hold and whatever the kernel. Crop: 5 contiguous middle slices (4 pairs of 24² px ROIs); in-plane the whole (body-cropped) image,
-    # because the projector needs the whole body to see its attenuation. The kernel is the original's: the
-    # reconstruction kernel does not change with dose.
+@cache
+def _calibrated_and_simulated(shared_dir, name: str) -> tuple[ScanNoiseModel, Volume]:
+    """A 5-slice middle crop's fitted noise model and the crop simulated at 25 % dose with it."""
+    # In-plane the whole (body-cropped) image: the projector needs the whole body to see its attenuation.
     scan = read_volume(shared_dir / "data" / "real-chest-ct" / f"{name}.nii.gz")
     middle = scan.shape[0] // 2
     crop = scan.with_array(scan.hu[middle - 2 : middle + 3])
@@ -26,5 +26,39 @@ def test_calibrating_a_simulated_25_percent_scan_gives_a_quarter_of_the_i0(share
     low = simulate_low_dose(
         crop, 0.25, None, seed=0, geometry=GEOMETRY, progress=False, flux=model.flux, kernel=model.kernel
     )
+    return model, low
+
+
+# The simulated 25 % scan holds the scan's own noise plus the inserted missing-dose noise, i.e. the noise of a 25 %
+# dose scan (Yu et al. 2012), so its calibrated I0 is 0.25 × the original's — whatever anatomy the ROIs hold.
+
+
+@pytest.mark.parametrize("name", REAL_SCANS)
+def test_calibrating_a_simulated_25_percent_scan_gives_a_quarter_of_the_i0(shared_dir, name):
+    # With the original's kernel: the reconstruction kernel does not change with dose.
+    model, low = _calibrated_and_simulated(shared_dir, name)
     again = fit_noise_model(low, GEOMETRY, model.kernel, calibrate=True, n_slices=4, source=f"{name} at 25 %")
+    assert again.flux.full_dose_photons / model.flux.full_dose_photons == pytest.approx(0.25, rel=0.10)
+
+
+#: Where refitting the kernel still misses (measured on these crops: 0.351 and 0.219). The kernel copies the
+#: scan's measured NPS down to the first radial bin, where the slice-difference NPS of 2–2.5 mm scans holds what
+#: anatomy the ROI selection kept; that low-frequency power in the inserted noise changes which ROIs the 25 % scan
+#: keeps, and with them the zero-frequency extrapolation that sets the refitted kernel's level (issue 13).
+REFIT_MISSES = {"lidc-idri-0001", "itkelastix-chest-00"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="refitted kernel's level (issue 13)"))
+        if name in REFIT_MISSES
+        else name
+        for name in REAL_SCANS
+    ],
+)
+def test_calibrating_a_simulated_25_percent_scan_with_its_kernel_refitted_gives_a_quarter_of_the_i0(shared_dir, name):
+    # The kernel matched anew to the 25 % scan, as a user who calibrates any scan would.
+    model, low = _calibrated_and_simulated(shared_dir, name)
+    again = fit_noise_model(low, GEOMETRY, "auto", calibrate=True, n_slices=4, source=f"{name} at 25 %")
     assert again.flux.full_dose_photons / model.flux.full_dose_photons == pytest.approx(0.25, rel=0.10)

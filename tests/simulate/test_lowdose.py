@@ -83,3 +83,19 @@ def test_an_implausible_result_is_refused_before_it_is_written():
         simulate_low_dose(
             volume, 0.1, None, geometry=SMALL_GEOMETRY, progress=False, flux=FluxModel(3.0), source="scan.nii.gz"
         )
+
+
+def test_clipping_keeps_the_output_at_or_above_minus_1024_hu_and_padding_as_it_was():
+    volume = _phantom_volume(2)
+    hu = volume.hu.copy()
+    hu[:, :4, :4] = -2048.0  # a scanner's padding outside the field of view
+    volume = volume.with_array(hu)
+    arguments = dict(slice_mm=None, seed=1, geometry=SMALL_GEOMETRY, progress=False, flux=FluxModel(2e3))
+    raw = simulate_low_dose(volume, 0.1, **arguments)
+    clipped = simulate_low_dose(volume, 0.1, clip_below_hu=-1024.0, **arguments)
+    measured = volume.hu >= -1024.0
+    assert (raw.hu[measured] < -1024.0).any()  # the noise in air does reach below what a scanner stores
+    assert clipped.hu[measured].min() == -1024.0
+    assert np.array_equal(clipped.hu[~measured], volume.hu[~measured])
+    above = raw.hu >= -1024.0
+    assert np.array_equal(clipped.hu[above], raw.hu[above])

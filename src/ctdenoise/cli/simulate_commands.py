@@ -54,10 +54,14 @@ def simulate(
     """Simulate a low-dose scan (projection-domain noise insertion + FBP) with the input's noise texture."""
     from ctdenoise.io import read_volume, refuse_to_clobber, write_volume
     from ctdenoise.simulate import FluxModel, fit_noise_model, simulate_low_dose
+    from ctdenoise.simulate.attenuation import PADDING_BELOW_HU
+    from ctdenoise.simulate.lowdose import check_simulation_arguments
 
     refuse_to_clobber(output_path, overwrite, inputs=(input_path,))
     choice = _kernel_choice(kernel)
     volume = read_volume(input_path)
+    output_slice_mm = slice_mm if slice_mm > 0 else None
+    check_simulation_arguments(volume, dose, output_slice_mm, str(input_path))  # before the slow kernel fit
     model = fit_noise_model(
         volume,
         geometry=geometry,
@@ -73,13 +77,14 @@ def simulate(
     low_dose = simulate_low_dose(
         volume,
         dose_fraction=dose,
-        slice_mm=slice_mm if slice_mm > 0 else None,
+        slice_mm=output_slice_mm,
         seed=seed,
         geometry=geometry,
         progress=progress,
         flux=model.flux,
         source=str(input_path),
         kernel=model.kernel,
+        clip_below_hu=PADDING_BELOW_HU,  # a scanner stores nothing below −1024 HU
     )
     written = write_volume(low_dose, output_path, overwrite=overwrite)
     typer.echo(f"wrote {written} ({low_dose.shape[0]} slices of {low_dose.spacing_mm[0]:g} mm, dose {dose:g})")

@@ -11,7 +11,7 @@ from ctdenoise.simulate.fbp import fbp_reconstruct
 from ctdenoise.simulate.geometry import GEOMETRY_PRESETS, MU_WATER_PER_MM, FanBeamGeometry
 from ctdenoise.simulate.lowdose import low_dose_noise_hu, simulate_low_dose
 from ctdenoise.simulate.noise import FluxModel, missing_dose_noise
-from ctdenoise.simulate.noise_kernel import STANDARD_KERNEL, NoiseKernel, fit_noise_kernel
+from ctdenoise.simulate.noise_kernel import STANDARD_KERNEL, NoiseKernel, fit_noise_kernel, refine_noise_kernel
 from ctdenoise.simulate.projector import forward_project
 from ctdenoise.simulate.scan_noise import ScanNoise, measure_scan_noise
 from ctdenoise.simulate.slice_thickness import average_slices
@@ -34,5 +34,6 @@ __all__ = [
     "low_dose_noise_hu",
     "measure_scan_noise",
     "missing_dose_noise",
+    "refine_noise_kernel",
     "simulate_low_dose",
 ]

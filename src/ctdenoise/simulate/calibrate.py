@@ -5,7 +5,8 @@ Both come from the scan's own noise, measured on flat ROIs (:mod:`ctdenoise.simu
 * **Kernel**: the simulator's full-dose noise — the missing noise of dose fraction 0.5 (``a′ = 1``) is exactly one
   more full-dose scan's noise (Yu et al. 2012) — is reconstructed with the base kernel on the scan's own slices and
   its NPS measured on the same ROIs; :func:`ctdenoise.simulate.noise_kernel.fit_noise_kernel` shapes it like the
-  scan's NPS.
+  scan's NPS, and :func:`ctdenoise.simulate.noise_kernel.refine_noise_kernel` corrects that shape until the
+  filtered noise's NPS, measured on the same ROIs, matches the scan's bin by bin.
 * **I0**: quantum noise variance goes as 1/I0 (Yu et al. 2012), so ``I0 = I0_ref · σ_ref² / σ_scan²`` with σ_scan
   the scan's noise and σ_ref that of the simulator's full-dose noise at the reference flux *with the matched
   kernel*, both measured on the same flat ROIs with the same detrending, as the NPS integrated over the noise band
@@ -30,7 +31,13 @@ from ctdenoise.metrics.nps import NoisePowerSpectrum, nps_from_rois
 from ctdenoise.simulate.geometry import FanBeamGeometry
 from ctdenoise.simulate.lowdose import low_dose_noise_hu, resolve_geometry, slice_rng
 from ctdenoise.simulate.noise import FluxModel
-from ctdenoise.simulate.noise_kernel import BASE_KERNEL, STANDARD_KERNEL, NoiseKernel, fit_noise_kernel
+from ctdenoise.simulate.noise_kernel import (
+    BASE_KERNEL,
+    STANDARD_KERNEL,
+    NoiseKernel,
+    fit_noise_kernel,
+    refine_noise_kernel,
+)
 from ctdenoise.simulate.projector import reconstruction_radius_mm
 from ctdenoise.simulate.scan_noise import (
     DEFAULT_ROI_PX,
@@ -163,8 +170,13 @@ def fit_noise_model(
         target = scan_noise.nps if kernel == "auto" else kernel
         base = _reference_noise(volume, rois, scanner, reference, BASE_KERNEL, seed, progress)
         name = f"matched to {source}" if kernel == "auto" else "matched to the given NPS"
+
+        def filtered(kernel: NoiseKernel) -> dict[int, np.ndarray]:
+            return {index: kernel.filter_noise(image, pixel_mm) for index, image in base.items()}
+
         chosen = fit_noise_kernel(target, nps_from_rois(rois.cut(base), pixel_mm), name)
-        noise = {index: chosen.filter_noise(image, pixel_mm) for index, image in base.items()}
+        chosen = refine_noise_kernel(chosen, target, lambda kernel: nps_from_rois(rois.cut(filtered(kernel)), pixel_mm))
+        noise = filtered(chosen)
         note = f"kernel {name} (NPS peak {target.peak_frequency_per_mm:.2f} mm⁻¹)"
     reference_nps = nps_from_rois(rois.cut(noise), pixel_mm)
     if not calibrate:

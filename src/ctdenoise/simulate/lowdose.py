@@ -99,6 +99,17 @@ def check_simulated_hu(full_dose_hu: np.ndarray, low_dose_hu: np.ndarray, source
         )
 
 
+def check_simulation_arguments(volume: Volume, dose_fraction: float, slice_mm: float | None, source: str) -> None:
+    """Fail before any slow work: the dose fraction in (0, 1), ``slice_mm`` a whole multiple of the slice spacing.
+
+    Raises:
+        CtDenoiseError: naming ``source`` and the problem.
+    """
+    check_dose_fraction(dose_fraction)
+    if slice_mm is not None:
+        slices_per_output(volume.spacing_mm[axial_order(volume, source)[0]], slice_mm, source)
+
+
 def _check_axial(volume: Volume, source: str) -> None:
     if abs(volume.direction[2, 2]) < 0.99:
         raise CtDenoiseError(f"{source}: slices are not axial (slice direction {volume.direction[:, 2].round(3)})")
@@ -114,6 +125,7 @@ def simulate_low_dose(
     flux: FluxModel | None = None,
     source: str = "input",
     kernel: NoiseKernel = STANDARD_KERNEL,
+    clip_below_hu: float | None = None,
 ) -> Volume:
     """A simulated lower-dose, optionally thicker-slice version of a full-dose CT volume.
 
@@ -133,6 +145,9 @@ def simulate_low_dose(
         source: name of the input for error messages.
         kernel: reconstruction kernel of the inserted noise; default the simulator's standard kernel.
             :func:`ctdenoise.simulate.calibrate.fit_noise_model` matches it to the input's own NPS.
+        clip_below_hu: lowest value the output may take, as a scanner stores it (−1024 HU: values below are its
+            padding); input voxels already below it (padding) keep their value. None (default) leaves the noise
+            unclipped. Applied after the plausibility check, so clipping never hides an implausible result.
 
     Returns:
         The low-dose Volume (HU, float32), with ``metadata["simulation"]`` describing how it was made.
@@ -151,12 +166,12 @@ def simulate_low_dose(
     if order != IDENTITY_ORDER:  # coronal/sagittal storage: simulate on axial slices, store the result back
         return along_slice_axis(
             volume,
-            lambda axial: simulate_low_dose(axial, dose_fraction, slice_mm, seed, geometry, progress, flux, source),
+            lambda axial: simulate_low_dose(
+                axial, dose_fraction, slice_mm, seed, geometry, progress, flux, source, kernel, clip_below_hu
+            ),
             source,
         )
-    check_dose_fraction(dose_fraction)
-    if slice_mm is not None:
-        slices_per_output(volume.spacing_mm[0], slice_mm, source)  # fail before the slow part
+    check_simulation_arguments(volume, dose_fraction, slice_mm, source)  # fail before the slow part
     _check_axial(volume, source)
     scanner = resolve_geometry(geometry)
     flux = flux or FluxModel()
@@ -170,6 +185,8 @@ def simulate_low_dose(
         noisy[index] = volume.hu[index] + noise
     model = f"I0 {flux.full_dose_photons:.3g} quanta per ray, {kernel.name} kernel"
     check_simulated_hu(volume.hu, noisy, source, model)
+    if clip_below_hu is not None:
+        np.maximum(noisy, np.minimum(volume.hu, clip_below_hu), out=noisy)
     result = volume.with_array(noisy)
     result.metadata["simulation"] = {
         "dose_fraction": float(dose_fraction),

@@ -15,10 +15,20 @@ the magnitude ratio and ``|T(f)|² = R(f) / e^{c₀}`` at the measured radial fr
 smoothed over three bins, so the shape follows the measurement rather than the power series). The magnitude of the
 inserted noise then still follows the dose physics (Yu et al. 2012; Zeng et al. 2015) through I0. ``T`` is
 tabulated on the radial bins, interpolated linearly between them and held constant beyond the last one.
+
+Both NPS curves are seen through the ROI's spectral window (its size and detrending blur each DFT bin over its
+neighbours), so a ratio of the *measured* curves is not quite the ratio of the true ones where the NPS changes
+fast — in the first bins of a small ROI, where smooth kernels (GE STANDARD, B19f) peak. :func:`refine_noise_kernel`
+therefore corrects ``|T|²`` a few times by the ratio of the target's measured NPS to that of the base noise
+filtered with the current ``T``, measured on the same ROIs (a Van Cittert iteration, Jansson 1997, *Deconvolution
+of images and spectra*, ch. 3): when the two measured curves agree bin by bin, the true spectra agree to the
+ROI's resolution. The correction is shape only (its NPS-weighted log-mean is removed), so ``T(0) = 1`` and the
+extrapolated level stay.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +44,8 @@ FIT_DEGREE = 3
 FIRST_FIT_BIN = 2
 #: … but the measured shape is followed from this bin on (smooth kernels peak as low as bin 1 of a 24 px ROI).
 FIRST_SHAPE_BIN = 1
+#: Corrections of the fitted shape against the NPS measured through the same ROIs (:func:`refine_noise_kernel`).
+REFINE_ITERATIONS = 3
 #: Zero pixels added around the noise image before the FFT filter, so that it does not wrap around.
 _FILTER_PAD_PX = 32
 
@@ -152,6 +164,39 @@ def fit_noise_kernel(
     residual[measured] = np.convolve(np.pad(residual[measured], 1, mode="edge"), np.ones(3) / 3.0, mode="valid")
     gain = np.exp(log_gain + residual)
     return NoiseKernel(name, BASE_KERNEL.window, tuple(frequency.tolist()), tuple(gain.tolist()))
+
+
+def refine_noise_kernel(
+    kernel: NoiseKernel,
+    target: NoisePowerSpectrum,
+    measure: Callable[[NoiseKernel], NoisePowerSpectrum],
+    iterations: int = REFINE_ITERATIONS,
+) -> NoiseKernel:
+    """Correct ``kernel``'s shape until the NPS ``measure(kernel)`` returns matches ``target``'s (module docstring).
+
+    Args:
+        kernel: a fitted kernel (:func:`fit_noise_kernel`), tabulated on the radial bins ``measure`` returns.
+        target: the NPS to match, measured with the same ROI size (ideally the same ROIs).
+        measure: the NPS of the base kernel's noise filtered with a given kernel, on the target's ROIs.
+        iterations: number of corrections.
+
+    Returns:
+        The corrected kernel (same name, window and frequencies; ``T(0) = 1``).
+    """
+    frequency = np.asarray(kernel.frequency_per_mm)
+    gain = np.asarray(kernel.power_gain_table, dtype=np.float64)
+    wanted = np.interp(frequency, target.radial_frequency_per_mm, target.radial_nps)
+    for _ in range(iterations):
+        measured = measure(kernel)
+        if measured.radial_frequency_per_mm.shape != frequency.shape:
+            raise CtDenoiseError(f"noise kernel {kernel.name!r}: the measured NPS is not on the kernel's bins")
+        usable = (np.arange(frequency.size) >= FIRST_SHAPE_BIN) & (wanted > 0) & (measured.radial_nps > 0)
+        if usable.sum() < 2:
+            break
+        log_ratio = np.log(wanted[usable] / measured.radial_nps[usable])
+        gain[usable] *= np.exp(log_ratio - np.average(log_ratio, weights=wanted[usable]))
+        kernel = NoiseKernel(kernel.name, kernel.window, kernel.frequency_per_mm, tuple(gain.tolist()))
+    return kernel
 
 
 def noise_power_spectrum_from_summary(summary: dict[str, Any], source: str = "NPS") -> NoisePowerSpectrum:
