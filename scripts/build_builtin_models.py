@@ -149,7 +149,7 @@ def evaluate(
     cache: Path,
     phantom_model: Path | None = None,
     only: list[str] | None = None,
-) -> None:
+) -> dict:
     from ctdenoise.builtin.held_out import score_case
 
     phantom = phantom_model_entry(phantom_model) if phantom_model is not None else None
@@ -173,22 +173,25 @@ def evaluate(
     if only and out_json.exists():  # a partial run adds its cases to the earlier ones
         results = {**json.loads(out_json.read_text()), **results}
     out_json.write_text(json.dumps(results, indent=1) + "\n")
-    for name in names:
+    return results
+
+
+def update_cards(results: dict) -> None:
+    """Put held-out rows into every built-in's ``card.json``: rows computed now replace their old values, the
+    card's other rows stay (so ``evaluate --cases`` or ``--only`` runs add to a full evaluation)."""
+    for name in builtin_names():
         card_path = BUILTIN_MODELS_DIR / name / "card.json"
         card = json.loads(card_path.read_text())
-        z = name[-1]
-        card["held_out"] = {
-            **(card.get("held_out", {}) if only else {}),
-            **{
-                key: {
+        held_out = card.get("held_out", {})
+        for key, case in results.items():
+            if key.endswith(f"x{name[-1]}"):
+                rows = {
                     method: value
                     for method, value in case.items()
                     if method in ("input", "best_gaussian", PHANTOM_MODEL) or method.startswith(name + "-")
                 }
-                for key, case in results.items()
-                if key.endswith(f"x{z}")
-            },
-        }
+                held_out[key] = {**held_out.get(key, {}), **rows}
+        card["held_out"] = held_out
         card_path.write_text(json.dumps(card, indent=1) + "\n")
 
 
@@ -431,14 +434,15 @@ def main() -> int:
     if args.command == "cards":
         cards(args.out, args.bench, args.ablation)
         return 0
-    names = args.only or (BUILTIN_NAMES if args.command == "package" else builtin_names())
+    # `--only` with no names: no built-in (evaluate then scores only the baselines and --phantom-model)
+    names = args.only if args.only is not None else (BUILTIN_NAMES if args.command == "package" else builtin_names())
     if args.command == "package":
         package(args.runs, args.pairs, names)
     else:
         if args.cases_only:
             held_out_cases(args.shared, args.cache, args.cases)
         else:
-            evaluate(args.shared, names, args.json, args.cache, args.phantom_model, args.cases)
+            update_cards(evaluate(args.shared, names, args.json, args.cache, args.phantom_model, args.cases))
     return 0
 
 
