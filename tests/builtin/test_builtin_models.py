@@ -124,6 +124,17 @@ def test_models_lists_the_builtins():
         assert name in result.output
 
 
+@pytest.mark.parametrize("name", BUILTIN_NAMES)
+def test_listed_quality_is_the_mean_int8_gain_on_the_real_held_out_scans_only(name):
+    from ctdenoise.builtin.catalog import builtin_summary
+
+    cases = builtin_card(name)["held_out"]
+    real = [case for key, case in cases.items() if not key.startswith("phantom-")]
+    assert len(real) == 2 and len(cases) == 4  # two real scans, two phantom test subjects
+    expected = np.mean([case[f"{name}-int8"]["psnr_body_db"] - case["input"]["psnr_body_db"] for case in real])
+    assert builtin_summary(name)["gain_over_input_db"] == pytest.approx(expected, abs=1e-9)
+
+
 def test_preview_reference_must_be_the_same_scan_and_unknown_names_list_the_builtins(tmp_path, capsys):
     from ctdenoise.cli.main import main
     from ctdenoise.io import write_volume

@@ -74,13 +74,15 @@ def builtin_summary(name: str) -> dict[str, Any]:
     (mean over held-out real scans of the INT8 model's body PSNR gain over the low-dose input and over the best
     Gaussian filter, dB; None before ``scripts/build_builtin_models.py evaluate`` has run)."""
     from ctdenoise.builtin.evaluation import gains_db
+    from ctdenoise.builtin.training_data import HELD_OUT_SCANS
     from ctdenoise.models import ModelConfig, build_model, count_parameters, macs_per_output_voxel
 
     folder, card = builtin_folder(name), builtin_card(name)
     config = ModelConfig.from_dict(card["model"])
     gains_input, gains_gaussian = [], []
-    for case in card.get("held_out", {}).values():
-        if f"{name}-int8" in case:
+    for key, case in card.get("held_out", {}).items():
+        real_scan = key.rsplit("-x", 1)[0] in HELD_OUT_SCANS  # not the phantom test split
+        if real_scan and f"{name}-int8" in case:
             over_input, over_gaussian = gains_db(case, f"{name}-int8")
             gains_input.append(over_input)
             gains_gaussian.append(over_gaussian)
