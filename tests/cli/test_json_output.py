@@ -67,7 +67,7 @@ def test_evaluate_json_skips_lpips_with_a_note_when_no_weights_are_on_the_machin
         "--target",
         scan_and_mask / "scan.nii.gz",
         "--json",
-        env_changes={"CTDENOISE_LPIPS_WEIGHTS": None, "TORCH_HOME": str(tmp_path)},
+        env_changes={"CTDENOISE_LPIPS_WEIGHTS": None, "CTDENOISE_SHARED": None, "TORCH_HOME": str(tmp_path)},
     )
     report = parse_stdout(completed)
     assert report["lpips_net"] is None and "lpips" not in report["metrics"]
