@@ -93,6 +93,5 @@ def test_a_diverging_run_stops_with_a_clear_error_before_saving_non_finite_weigh
 def test_the_divergence_message_names_a_bf16_patch_shorter_than_the_head_kernel(tmp_path: Path) -> None:
     from ctdenoise.training.loop import diverged_message
 
-    config = {"model": {"head_kernel": 5}, "data": {"patch_zyx": [4, 64, 64]}}
-    assert "fewer than the 5-slice head kernel" in diverged_message(float("nan"), 7, "bf16", tmp_path, config)
-    assert "lower train.lr" in diverged_message(float("nan"), 7, "fp32", tmp_path, config)
+    assert "fewer than the 5-slice head kernel" in diverged_message(float("nan"), 7, "bf16", tmp_path, 4, 5)
+    assert "lower train.lr" in diverged_message(float("nan"), 7, "fp32", tmp_path, 4, 5)

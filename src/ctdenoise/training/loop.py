@@ -110,13 +110,14 @@ def training_step(
 FP16_NON_FINITE_PATIENCE = 10
 
 
-def diverged_message(loss: float, step: int, precision: str, run_dir: Path, config: dict[str, Any]) -> str:
+def diverged_message(
+    loss: float, step: int, precision: str, run_dir: Path, patch_z: int, head_kernel: int | None
+) -> str:
     """The one-line error when the training loss stops being finite (training stops before any checkpoint of
-    non-finite weights is written, so ``last.pt`` still holds the last good state)."""
-    head_kernel = int(config["model"].get("head_kernel") or 0)
-    patch_z = int(config["data"]["patch_zyx"][0])
+    non-finite weights is written, so ``last.pt`` still holds the last good state). ``patch_z``: slices of the
+    training patch; ``head_kernel``: the network's head kernel size (None for networks without one)."""
     hint = "lower train.lr or train in fp32"
-    if precision == "bf16" and patch_z < head_kernel:
+    if precision == "bf16" and head_kernel and patch_z < head_kernel:
         hint = (
             f"data.patch_zyx has {patch_z} slices, fewer than the {head_kernel}-slice head kernel, which CPU bf16 "
             f"convolutions are known to turn into NaN: use at least {head_kernel} slices or fp32"
@@ -308,7 +309,10 @@ def _train(
         interval_losses.append(loss.item())
         non_finite = 0 if math.isfinite(interval_losses[-1]) else non_finite + 1
         if non_finite > (FP16_NON_FINITE_PATIENCE if precision == "fp16" else 0):
-            raise CtDenoiseError(diverged_message(interval_losses[-1], step, precision, run_dir, config))
+            head_kernel = architecture.settings.get("head_kernel")  # the preset's, when the config leaves it out
+            raise CtDenoiseError(
+                diverged_message(interval_losses[-1], step, precision, run_dir, patch_zyx[0], head_kernel)
+            )
         now = time.perf_counter()
         seconds.append(now - tick)
         tick = now
