@@ -113,10 +113,11 @@ def held_out_cases(shared: Path, cache: Path, only: list[str] | None = None) -> 
     ``PHANTOM_TEST_SUBJECTS``, never trained on), simulated once and kept in ``cache``; ``only``: these cases."""
     from ctdenoise.builtin.held_out import cached_low_dose_cases
     from ctdenoise.io import read_volume
+    from ctdenoise.phantom.cohort import subject_name
 
     sources = {scan: lambda scan=scan: read_volume(real_scan_path(shared, scan)) for scan in HELD_OUT_SCANS}
     sources.update(
-        {f"phantom-{index:03d}": lambda index=index: phantom_subject(index)[1] for index in PHANTOM_TEST_SUBJECTS}
+        {subject_name(index): lambda index=index: phantom_subject(index)[1] for index in PHANTOM_TEST_SUBJECTS}
     )
     cases = {}
     for name, read_full in sources.items():

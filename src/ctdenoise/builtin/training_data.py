@@ -81,11 +81,11 @@ def central_crop_yx(volume: Volume, crop_yx: tuple[int, int] | None) -> Volume:
 
 def phantom_subject(index: int, seed: int = 0) -> tuple[str, Volume]:
     """``("phantom-<index>", full-dose volume)``: subject ``index`` of the cohort at :data:`PHANTOM_SPACING_MM`."""
-    from ctdenoise.phantom.cohort import subject_seed
+    from ctdenoise.phantom.cohort import subject_name, subject_seed
     from ctdenoise.phantom.subject import generate_subject
 
     volume = generate_subject(subject_seed(seed, index), PHANTOM_SHAPE_ZYX, PHANTOM_SPACING_MM).full_dose
-    return f"phantom-{index:03d}", volume
+    return subject_name(index), volume
 
 
 def phantom_sources(n_subjects: int = PHANTOM_SUBJECTS, seed: int = 0) -> list[tuple[str, Volume]]:

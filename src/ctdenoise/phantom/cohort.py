@@ -32,6 +32,11 @@ def subject_seed(seed: int, index: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([int(seed), int(index)])
 
 
+def subject_name(index: int) -> str:
+    """Subject ``index``'s id (its folder and manifest name): ``phantom-006``."""
+    return f"phantom-{index:03d}"
+
+
 def generate_cohort(
     out_dir: Path | str,
     n_subjects: int = 8,
@@ -88,7 +93,7 @@ def generate_cohort(
         raise CtDenoiseError(f"{manifest_path}: a phantom cohort is already there; pass --overwrite to replace it")
     subjects = []
     for index in tqdm(range(n_subjects), desc="phantom subjects", unit="subject", disable=not progress):
-        subject_id = f"phantom-{index:03d}"
+        subject_id = subject_name(index)
         subject = generate_subject(subject_seed(seed, index), shape_zyx=shape_zyx, spacing_mm=spacing_mm)
         folder = out_dir / subject_id
         folder.mkdir(parents=True, exist_ok=True)
