@@ -2,14 +2,14 @@
 real scans only, on phantoms only and on both, judged on the held-out real scans.
 
     python scripts/make_builtin_pairs.py --shared ../shared --out builtin-pairs
-    python scripts/build_builtin_models.py evaluate --cases-only --shared ../shared --cache builtin-eval
-    python scripts/ablate_builtin_data.py --pairs builtin-pairs --out runs/ablation --cache builtin-eval \\
-        --json benchmarks/results/ablation_data.json
+    python scripts/ablate_builtin_data.py --pairs builtin-pairs --out runs/ablation --shared ../shared \\
+        --cache builtin-eval --json benchmarks/results/ablation_data.json
 
 Each arm trains ``scripts/configs/ablate-data-stresnet-x2.yaml`` (same steps, patches and seed) on a subset of
 ``builtin-pairs/pairs-x2.csv``: the rows of the real scans, of the phantom cohort, or all. Its final weights
 (``last.pt``, no checkpoint selection, so no arm is favoured by its own validation set) denoise each held-out
-scan's 10 %-dose z×2 case in PyTorch FP32, scored as the model cards are (``ctdenoise.builtin.evaluation``).
+scan's 10 %-dose z×2 case in PyTorch FP32, scored as the model cards are (``ctdenoise.builtin.held_out``; the
+cases are simulated once into ``--cache``, the same cache ``build_builtin_models.py evaluate`` uses).
 The JSON goes into the model cards (``build_builtin_models.py cards --ablation``).
 """
 
@@ -18,14 +18,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 ARMS = {
     "real": lambda subject: not subject.startswith("phantom-"),
-    "phantom": lambda s: s.startswith("phantom-"),
-    "both": lambda s: True,
+    "phantom": lambda subject: subject.startswith("phantom-"),
+    "both": lambda subject: True,
 }
 CONFIG = Path(__file__).parent / "configs" / "ablate-data-stresnet-x2.yaml"
 
@@ -48,53 +49,47 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=Path, default=Path("builtin-pairs"))
     parser.add_argument("--out", type=Path, default=Path("runs/ablation"))
+    parser.add_argument("--shared", type=Path, default=Path(os.environ.get("CTDENOISE_SHARED", "../shared")))
     parser.add_argument(
-        "--cache", type=Path, default=Path("builtin-eval"), help="held-out cases (evaluate --cases-only)"
+        "--cache", type=Path, default=Path("builtin-eval"), help="held-out cases, shared with build_builtin_models.py"
     )
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/ablation_data.json"))
     parser.add_argument("--arms", nargs="*", default=list(ARMS))
     parser.add_argument("--steps", type=int, default=None, help="override train.steps (all arms alike)")
     args = parser.parse_args()
 
-    from ctdenoise.builtin.evaluation import best_gaussian, body_mask, score
-    from ctdenoise.builtin.training_data import HELD_OUT_SCANS
-    from ctdenoise.inference import denoise_volume
+    from ctdenoise.builtin.evaluation import gains_db
+    from ctdenoise.builtin.held_out import cached_low_dose_cases, score_case
+    from ctdenoise.builtin.training_data import HELD_OUT_SCANS, real_scan_path
     from ctdenoise.io import read_volume
-    from ctdenoise.radiomics.grid import resample_to_grid
     from ctdenoise.training import load_training_config, train
 
     results = json.loads(args.json.read_text()) if args.json.exists() else {}
-    results.setdefault("config", CONFIG.name)
+    results["config"] = CONFIG.name
+    arms = results.setdefault("arms", {})
     for arm in args.arms:
         overrides = {"data": {"pairs": str(arm_manifest(args.pairs, arm))}}
         if args.steps:
             overrides["train"] = {"steps": args.steps}
         config = load_training_config(CONFIG, overrides)
-        run_dir = args.out / arm
-        started = time.time()
-        if not (run_dir / "last.pt").exists():
-            train(config, run_dir, progress=False)
-        train_s = time.time() - started
-        arm_result = {"train_s": round(train_s, 1), "steps": config["train"]["steps"], "scans": {}}
-        for scan in HELD_OUT_SCANS:
-            low = read_volume(args.cache / f"{scan}-low-x2.nii.gz")
-            reference = read_volume(args.cache / f"{scan}-full.nii.gz")
-            body = body_mask(reference)
-            on_grid = resample_to_grid(low, reference, linear=True)
-            entry = results.setdefault("baselines", {}).get(scan)
-            if entry is None:
-                sigma_mm, gaussian = best_gaussian(on_grid, reference, body)
-                entry = {"input": score(on_grid, reference, body), "best_gaussian": {**gaussian, "sigma_mm": sigma_mm}}
-                results["baselines"][scan] = entry
-            pred = denoise_volume(low, run_dir / "last.pt", precision="fp32", runtime="torch", progress=False)
-            pred = reference.with_array(pred.hu[: reference.shape[0]])
-            scores = score(pred, reference, body)
-            scores["gain_vs_input_db"] = scores["psnr_body_db"] - entry["input"]["psnr_body_db"]
-            arm_result["scans"][scan] = scores
+        train_s = arms.get(arm, {}).get("train_s")  # a run already in --out keeps its recorded time
+        if not (args.out / arm / "last.pt").exists():
+            started = time.time()
+            train(config, args.out / arm, progress=False)
+            train_s = round(time.time() - started, 1)
+        arms[arm] = {"train_s": train_s, "steps": config["train"]["steps"], "scans": {}}
+    models = {arm: (args.out / arm / "last.pt", "fp32", "torch") for arm in args.arms}
+    for scan in HELD_OUT_SCANS:
+        read_full = lambda scan=scan: read_volume(real_scan_path(args.shared, scan))  # noqa: E731
+        low, reference = cached_low_dose_cases(read_full, args.cache, scan)[2]
+        case = score_case(low, reference, models)  # the input and the best Gaussian once, then every arm
+        results.setdefault("baselines", {})[scan] = {key: case[key] for key in ("input", "best_gaussian")}
+        for arm in args.arms:
+            scores = {**case[arm], "gain_vs_input_db": gains_db(case, arm)[0]}
+            arms[arm]["scans"][scan] = scores
             print(arm, scan, json.dumps(scores), flush=True)
-        results.setdefault("arms", {})[arm] = arm_result
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1) + "\n")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=1) + "\n")
     return 0
 
 
