@@ -1,6 +1,8 @@
 """Validate kernel-matched noise insertion and I0 calibration on every real scan in ../shared (issue 13).
 
-Per scan — a contiguous slab of ``--slices`` slices from the middle, full in-plane size, full scanner geometry:
+Per scan and per position (``--positions``: where along the scan each slab is centred, as a fraction of its slices
+from the first; 0.5 = the middle, the default; in the five scans here the first slice is the most inferior, so
+``0.1 0.5 0.9`` covers the lung bases with the liver dome, the mediastinum and the upper chest) — a contiguous slab of ``--slices`` slices, full in-plane size, full scanner geometry:
 
 1. measure the scan's own noise on flat ROIs (σ, NPS; :mod:`ctdenoise.simulate.scan_noise`);
 2. fit the noise kernel and calibrate I0 (:func:`ctdenoise.simulate.calibrate.fit_noise_model`);
@@ -32,6 +34,7 @@ from ctdenoise.metrics.nps import nps_from_rois, nps_shape_correlation
 from ctdenoise.simulate import STANDARD_KERNEL, FanBeamGeometry, fit_noise_model, simulate_low_dose
 from ctdenoise.simulate.lowdose import low_dose_noise_hu, slice_rng
 from ctdenoise.simulate.nps_plot import save_nps_plot
+from ctdenoise.volume import Volume
 
 DOSE_FRACTION = 0.25
 #: (label, path under shared/data, scanner geometry preset, kernel as documented with the data)
@@ -44,11 +47,10 @@ SCANS = [
 ]
 
 
-def validate_scan(label: str, path: Path, geometry: str, n_slices: int) -> tuple[dict, dict]:
-    """One table row and the plot curves for one scan."""
+def validate_scan(label: str, volume: Volume, geometry: str, n_slices: int, position: float) -> tuple[dict, dict]:
+    """One table row and the plot curves for the slab of one scan centred at ``position`` (fraction of its slices)."""
     start = time.perf_counter()
-    volume = read_volume(path)
-    first = volume.shape[0] // 2 - n_slices // 2
+    first = int(np.clip(int(position * volume.shape[0]) - n_slices // 2, 0, volume.shape[0] - n_slices))
     slab = volume.with_array(volume.hu[first : first + n_slices])
     pixel_mm = (slab.spacing_mm[1], slab.spacing_mm[2])
     model = fit_noise_model(slab, geometry, calibrate=True, n_slices=n_slices - 1, source=label)
@@ -73,6 +75,7 @@ def validate_scan(label: str, path: Path, geometry: str, n_slices: int) -> tuple
     scan_peak, inserted_peak = scan_nps.peak_frequency_per_mm, inserted.peak_frequency_per_mm
     row = {
         "scan": label,
+        "slices": f"{first}–{first + n_slices - 1}",
         "rois": len(rois),
         "sigma_scan": scan_nps.noise_std_hu,
         "sigma_inserted": inserted.noise_std_hu,
@@ -94,14 +97,14 @@ def validate_scan(label: str, path: Path, geometry: str, n_slices: int) -> tuple
 
 def print_table(rows: list[dict], kernels: dict[str, str]) -> None:
     print(
-        "\n| scan | kernel | ROIs | σ scan (HU) | σ inserted 25 % (HU) | NPS peak scan / inserted (mm⁻¹) | peak error "
+        "\n| scan | kernel | slices | ROIs | σ scan (HU) | σ inserted 25 % (HU) | NPS peak scan / inserted (mm⁻¹) | peak error "
         "| NPS mean freq. scan / inserted (mm⁻¹) | NPS corr. matched (standard) | I0 (quanta/ray) "
         "| I0 at 25 % / I0 (kernel refitted) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(
-            f"| {row['scan']} | {kernels[row['scan']]} | {row['rois']} | {row['sigma_scan']:.1f} | "
+            f"| {row['scan']} | {kernels[row['scan']]} | {row['slices']} | {row['rois']} | {row['sigma_scan']:.1f} | "
             f"{row['sigma_inserted']:.1f} | {row['peak_scan']:.3f} / {row['peak_inserted']:.3f} | "
             f"{row['peak_error']:.1%} | {row['mean_scan']:.3f} / {row['mean_inserted']:.3f} | "
             f"{row['correlation']:.3f} ({row['correlation_standard']:.3f}) | "
@@ -114,6 +117,9 @@ def main() -> None:
     shared = Path(os.environ.get("CTDENOISE_SHARED", repo.parent / "shared"))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slices", type=int, default=6, help="contiguous slices per scan (≥ 2)")
+    parser.add_argument(
+        "--positions", type=float, nargs="+", default=[0.5], help="slab centres as fractions of the scan (0.5: middle)"
+    )
     parser.add_argument("--png", type=Path, default=Path("/tmp/simulate_nps.png"), help="NPS figure path")
     parser.add_argument("--overwrite", action="store_true", help="replace --png")
     args = parser.parse_args()
@@ -124,11 +130,14 @@ def main() -> None:
         if not path.exists():
             print(f"{path}: not found, skipped")
             continue
-        row, curves = validate_scan(label, path, geometry, args.slices)
-        rows.append(row)
+        volume = read_volume(path)
         kernels[label] = kernel
-        panels[f"{label} ({kernel}), normalised NPS"] = curves
-        print(f"{label}: done in {row['seconds']:.0f} s", flush=True)
+        for position in args.positions:
+            row, curves = validate_scan(label, volume, geometry, args.slices, position)
+            rows.append(row)
+            if position == args.positions[0]:
+                panels[f"{label} ({kernel}), normalised NPS"] = curves
+            print(f"{label} slices {row['slices']}: done in {row['seconds']:.0f} s", flush=True)
     print_table(rows, kernels)
     passed = all(
         row["correlation"] >= 0.95

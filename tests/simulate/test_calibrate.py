@@ -4,7 +4,7 @@ import pytest
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.simulate.calibrate import calibrated_flux, fit_noise_model
 from ctdenoise.simulate.geometry import FanBeamGeometry
-from ctdenoise.simulate.lowdose import low_dose_noise_hu, slice_rng
+from ctdenoise.simulate.lowdose import low_dose_noise_hu, simulate_low_dose, slice_rng
 from ctdenoise.simulate.noise import FluxModel
 from ctdenoise.simulate.validation import water_cylinder_hu
 from ctdenoise.volume import Volume
@@ -42,3 +42,34 @@ def test_calibration_without_flat_tissue_is_an_error_naming_the_scan():
     # Without calibration the automatic kernel falls back to the standard one and says why.
     model = fit_noise_model(lung, GEOMETRY, source="lung.nii.gz")
     assert model.kernel.name == "standard" and "too little flat tissue" in model.note
+
+
+def test_calibration_recovers_a_flux_that_changes_along_z():
+    # A 30-slice, 3 mm water-cylinder "scan" whose full-dose noise has I0 = 5e4 on its lower half and 4× that on
+    # its upper half (tube-current modulation along z): the fitted profile is 4× higher at the top than at the
+    # bottom, and with it the flux of each end comes back within 20 %.
+    n_slices, truth = 30, (1.0,) * 15 + (4.0,) * 15
+    clean = water_cylinder_hu(128, 2.0, 220.0)
+    no_electronic = FluxModel(full_dose_photons=5e4, electronic_noise_variance=0.0)
+    noise = [
+        low_dose_noise_hu(clean, (2.0, 2.0), 0.5, GEOMETRY, FluxModel(5e4 * truth[k], 0.0), slice_rng(7, k))
+        for k in range(n_slices)
+    ]
+    volume = Volume([clean + n for n in noise], spacing_mm=(3.0, 2.0, 2.0))
+    model = fit_noise_model(
+        volume, GEOMETRY, "standard", FluxModel(electronic_noise_variance=0.0), calibrate=True, n_slices=8, roi_px=16
+    )
+    profile = model.flux.relative_flux_by_slice
+    assert len(profile) == n_slices
+    assert model.flux.at_slice(0).full_dose_photons == pytest.approx(5e4, rel=0.2)
+    assert model.flux.at_slice(n_slices - 1).full_dose_photons == pytest.approx(2e5, rel=0.2)
+    # A slab too short for a profile gets one I0 (here the lower half's).
+    slab = volume.with_array(volume.hu[:8])
+    one = fit_noise_model(slab, GEOMETRY, "standard", no_electronic, calibrate=True, n_slices=6, roi_px=16)
+    assert one.flux.relative_flux_by_slice == () and one.flux.full_dose_photons == pytest.approx(5e4, rel=0.2)
+
+
+def test_a_flux_profile_of_another_scan_is_refused_before_simulating():
+    volume = Volume(np.zeros((4, 32, 32), dtype=np.float32), spacing_mm=(1.0, 2.0, 2.0))
+    with pytest.raises(CtDenoiseError, match="scan.nii: the flux profile has 3 slices, the scan 4"):
+        simulate_low_dose(volume, 0.25, None, flux=FluxModel(relative_flux_by_slice=(1.0, 1.0, 1.0)), source="scan.nii")

@@ -73,7 +73,9 @@ def simulate(
     )
     typer.echo(f"noise: {model.note}")
     if calibrate:
-        typer.echo(f"calibrated full-dose flux I0 = {model.flux.full_dose_photons:.3g} quanta per ray")
+        typer.echo(
+            f"calibrated full-dose flux I0 = {model.flux.full_dose_photons:.3g} quanta per ray{model.flux.profile_text()}"
+        )
     low_dose = simulate_low_dose(
         volume,
         dose_fraction=dose,

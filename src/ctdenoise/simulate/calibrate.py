@@ -7,6 +7,13 @@ Both come from the scan's own noise, measured on flat ROIs (:mod:`ctdenoise.simu
   its NPS measured on the same ROIs; :func:`ctdenoise.simulate.noise_kernel.fit_noise_kernel` shapes it like the
   scan's NPS, and :func:`ctdenoise.simulate.noise_kernel.refine_noise_kernel` corrects that shape until the
   filtered noise's NPS, measured on the same ROIs, matches the scan's bin by bin.
+* **I0 along z**: a real scan's noise changes along z more than its attenuation explains — tube-current
+  modulation, and (measured on LUNG1-001, whose DICOM records a constant 80 mA) the calibrated I0 still changes
+  2× between the lung bases and the shoulders, as the model's monoenergetic attenuation, bowtie and field of
+  view are not the scanner's. When the measured slice pairs span at least :data:`PROFILE_MIN_SPAN_MM`, they are
+  split into up to :data:`PROFILE_SEGMENTS` contiguous groups along z, I0 is calibrated on each group's ROIs as
+  below (same kernel), and the flux's ``relative_flux_by_slice`` interpolates the groups' I0 over z (linearly
+  between group centres, constant beyond) relative to the I0 of all ROIs together.
 * **I0**: quantum noise variance goes as 1/I0 (Yu et al. 2012), so ``I0 = I0_ref · σ_ref² / σ_scan²`` with σ_scan
   the scan's noise and σ_ref that of the simulator's full-dose noise at the reference flux *with the matched
   kernel*, both measured on the same flat ROIs with the same detrending, as the NPS integrated over the noise band
@@ -42,10 +49,12 @@ from ctdenoise.simulate.projector import reconstruction_radius_mm
 from ctdenoise.simulate.scan_noise import (
     DEFAULT_ROI_PX,
     DEFAULT_SLICES,
+    MIN_ROIS,
     FlatRois,
     ScanNoise,
     band_noise_variance,
     measure_scan_noise,
+    rois_nps,
     tissue_rois,
 )
 from ctdenoise.volume import Volume
@@ -54,6 +63,10 @@ from ctdenoise.volume import Volume
 PHYSICAL_I0_RANGE = (1.0e3, 1.0e8)
 #: Seed of the reference noise; far from the small seeds users give ``simulate``, so the two never coincide.
 REFERENCE_SEED = 2_147_483_647
+#: Most groups of slice pairs along z the I0 profile is calibrated on (each needs ``MIN_ROIS`` flat ROIs).
+PROFILE_SEGMENTS = 4
+#: The measured slice pairs must span at least this along z (mm) for an I0 profile; a slab gets one I0.
+PROFILE_MIN_SPAN_MM = 60.0
 #: What ``kernel`` may be: a choice by name, an NPS to match, or a ready kernel.
 KernelChoice = str | NoisePowerSpectrum | NoiseKernel
 
@@ -114,6 +127,7 @@ def fit_noise_model(
     seed: int = REFERENCE_SEED,
     source: str = "input",
     progress: bool = False,
+    z_profile: bool = True,
 ) -> ScanNoiseModel:
     """Match the simulator's noise kernel (and, with ``calibrate``, its I0) to a scan's own noise.
 
@@ -130,6 +144,8 @@ def fit_noise_model(
         seed: seed of the reference noise.
         source: name of the scan for error messages.
         progress: show a progress bar over the reference slices.
+        z_profile: with ``calibrate``, also fit how I0 changes along z (module docstring) when the measured slices
+            span enough of the scan; the flux then has one ``relative_flux_by_slice`` per slice of ``volume``.
 
     Returns:
         :class:`ScanNoiseModel` with the flux and kernel to pass to
@@ -191,9 +207,71 @@ def fit_noise_model(
     second_noise = _reference_noise(volume, rois, scanner, second, chosen, seed, progress)
     second_nps = nps_from_rois(rois.cut(second_noise), pixel_mm)
     second_ratio = band_noise_variance(second_nps) / scan_variance
-    photons = _solve_photons((reference.full_dose_photons, first), (first_ratio, second_ratio))
-    flux = FluxModel(_check_photons(photons, scan_noise, source), reference.electronic_noise_variance)
+    photons = _check_photons(
+        _solve_photons((reference.full_dose_photons, first), (first_ratio, second_ratio)), scan_noise, source
+    )
+    fluxes = (reference.full_dose_photons, first)
+    profile = ()
+    if z_profile:
+        profile = _flux_profile(volume, rois, (noise, second_noise), fluxes, photons, pixel_mm, source)
+    flux = FluxModel(photons, reference.electronic_noise_variance, profile)
     return ScanNoiseModel(flux, chosen, scan_noise, second_nps.noise_std_hu, note)
+
+
+def profile_segments(rois: FlatRois, spacing_z_mm: float, n_segments: int = PROFILE_SEGMENTS) -> list[np.ndarray]:
+    """Boolean ``(n_rois,)`` masks of contiguous groups of slice pairs along z, each with ≥ ``MIN_ROIS`` ROIs.
+
+    One group (the whole set) when the pairs span less than :data:`PROFILE_MIN_SPAN_MM`; a group with too few
+    ROIs joins the one before it (the first joins the next).
+    """
+    pairs = np.unique(rois.slice_index)
+    if pairs.size < 2 or (pairs[-1] - pairs[0]) * spacing_z_mm < PROFILE_MIN_SPAN_MM:
+        return [np.ones(len(rois), dtype=bool)]
+    groups: list[np.ndarray] = []
+    for chunk in np.array_split(pairs, min(n_segments, pairs.size)):
+        mask = np.isin(rois.slice_index, chunk)
+        if groups and groups[-1].sum() < MIN_ROIS:
+            groups[-1] = groups[-1] | mask
+        else:
+            groups.append(mask)
+    if len(groups) > 1 and groups[-1].sum() < MIN_ROIS:
+        groups[-2] = groups[-2] | groups.pop()
+    return groups
+
+
+def _flux_profile(
+    volume: Volume,
+    rois: FlatRois,
+    reference_noise: tuple[dict[int, np.ndarray], dict[int, np.ndarray]],
+    fluxes: tuple[float, float],
+    photons: float,
+    pixel_mm: tuple[float, float],
+    source: str,
+) -> tuple[float, ...]:
+    """Each slice's I0 relative to ``photons``: I0 calibrated per group of :func:`profile_segments` (from the
+    reference noise at both ``fluxes``, as for all ROIs together), interpolated over z; () for one group."""
+    groups = profile_segments(rois, volume.spacing_mm[0])
+    if len(groups) < 2:
+        return ()
+    centres, relative = [], []
+    for group in groups:
+        subset = rois.select(group)
+        scan_variance = band_noise_variance(rois_nps(volume, subset))
+        ratios = tuple(
+            band_noise_variance(nps_from_rois(subset.cut(noise), pixel_mm)) / scan_variance for noise in reference_noise
+        )
+        group_photons = _solve_photons(fluxes, ratios)
+        low, high = PHYSICAL_I0_RANGE
+        if not low <= group_photons <= high:
+            first, last = int(subset.slice_index.min()), int(subset.slice_index.max()) + 1
+            raise CtDenoiseError(
+                f"{source}: calibrated I0 = {group_photons:.3g} quanta per ray on slices {first}–{last} is outside "
+                f"the physical range {low:.0e}–{high:.0e}; the scan's noise does not fit the model there"
+            )
+        centres.append(float(subset.slice_index.mean()) + 0.5)  # a pair (k, k+1) sits between its slices
+        relative.append(group_photons / photons)
+    profile = np.interp(np.arange(volume.shape[0]), centres, relative)
+    return tuple(float(f"{value:.5g}") for value in profile)
 
 
 def _solve_photons(fluxes: tuple[float, float], variance_ratios: tuple[float, float]) -> float:

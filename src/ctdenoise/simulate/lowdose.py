@@ -141,7 +141,8 @@ def simulate_low_dose(
             :class:`FanBeamGeometry`.
         progress: show a progress bar over slices.
         flux: full-dose quanta per ray (I0) and electronic noise; default ``FluxModel()`` (I0 = 2e5, σe² = 10).
-            :func:`ctdenoise.simulate.calibrate.fit_noise_model` estimates I0 from the input's own noise.
+            :func:`ctdenoise.simulate.calibrate.fit_noise_model` estimates I0, and its profile along z, from the
+            input's own noise; a profile must have one value per input slice.
         source: name of the input for error messages.
         kernel: reconstruction kernel of the inserted noise; default the simulator's standard kernel.
             :func:`ctdenoise.simulate.calibrate.fit_noise_model` matches it to the input's own NPS.
@@ -153,7 +154,8 @@ def simulate_low_dose(
         The low-dose Volume (HU, float32), with ``metadata["simulation"]`` describing how it was made.
 
     Raises:
-        CtDenoiseError: bad dose fraction or slice thickness, non-axial slices, or an implausible result
+        CtDenoiseError: bad dose fraction or slice thickness, non-axial slices, a flux profile fitted on another
+            number of slices, or an implausible result
             (:func:`check_simulated_hu`).
 
     Example:
@@ -175,15 +177,16 @@ def simulate_low_dose(
     _check_axial(volume, source)
     scanner = resolve_geometry(geometry)
     flux = flux or FluxModel()
+    flux.check_slices(volume.shape[0], source)
     pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
     noisy = np.empty_like(volume.hu)
     slices = tqdm(range(volume.shape[0]), desc="simulate low dose", unit="slice", disable=not progress)
     for index in slices:
         noise = low_dose_noise_hu(
-            volume.hu[index], pixel_mm, dose_fraction, scanner, flux, slice_rng(seed, index), kernel
+            volume.hu[index], pixel_mm, dose_fraction, scanner, flux.at_slice(index), slice_rng(seed, index), kernel
         )
         noisy[index] = volume.hu[index] + noise
-    model = f"I0 {flux.full_dose_photons:.3g} quanta per ray, {kernel.name} kernel"
+    model = f"I0 {flux.full_dose_photons:.3g} quanta per ray{flux.profile_text()}, {kernel.name} kernel"
     check_simulated_hu(volume.hu, noisy, source, model)
     if clip_below_hu is not None:
         np.maximum(noisy, np.minimum(volume.hu, clip_below_hu), out=noisy)
@@ -193,6 +196,7 @@ def simulate_low_dose(
         "geometry": scanner.name,
         "full_dose_photons": flux.full_dose_photons,
         "electronic_noise_variance": flux.electronic_noise_variance,
+        "relative_flux_by_slice": [round(value, 4) for value in flux.relative_flux_by_slice],
         "seed": int(seed),
         "noise_kernel": kernel.record(),
         "slice_mm": float(slice_mm) if slice_mm is not None else volume.spacing_mm[0],

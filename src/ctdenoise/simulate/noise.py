@@ -13,7 +13,7 @@ whose log-domain variance is ``(1−a)/(aN) + σe²(1−a²)/(a²N²)`` — the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -32,14 +32,53 @@ class FluxModel:
         full_dose_photons: unattenuated quanta per ray on the central channel at full dose (I0); ≈ 2e5 for a
             standard-dose chest scan (Yu et al. 2012 use 1e5–3e5).
         electronic_noise_variance: variance of the detector's electronic noise in quanta² (σe²); ≈ 10.
+        relative_flux_by_slice: the full-dose flux of each axial slice (index order of the volume) as a multiple of
+            ``full_dose_photons``: the scan's z-profile (tube-current modulation along z, and what else makes a real
+            scan's noise change along z more than its attenuation explains). Empty (default): the same I0 on every
+            slice. :func:`ctdenoise.simulate.calibrate.fit_noise_model` measures it.
+
+    Example:
+        >>> FluxModel(1e5, relative_flux_by_slice=(0.5, 1.0, 2.0)).at_slice(2).full_dose_photons
+        200000.0
     """
 
     full_dose_photons: float = 2.0e5
     electronic_noise_variance: float = 10.0
+    relative_flux_by_slice: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if self.full_dose_photons <= 0 or self.electronic_noise_variance < 0:
             raise CtDenoiseError("photon flux must be positive and electronic noise variance non-negative")
+        profile = np.asarray(self.relative_flux_by_slice, dtype=np.float64)
+        if profile.size and not (np.isfinite(profile).all() and profile.min() > 0):
+            raise CtDenoiseError("the flux of every slice must be positive and finite")
+
+    def at_slice(self, index: int) -> FluxModel:
+        """The constant flux of axial slice ``index`` (``self`` without a z-profile)."""
+        if not self.relative_flux_by_slice:
+            return self
+        relative = self.relative_flux_by_slice[index]
+        return FluxModel(self.full_dose_photons * relative, self.electronic_noise_variance)
+
+    def profile_text(self) -> str:
+        """`` (× 0.61–1.8 along z)`` for a flux with a z-profile, else ``""`` (for messages and metadata)."""
+        if not self.relative_flux_by_slice:
+            return ""
+        return f" (× {min(self.relative_flux_by_slice):.2g}–{max(self.relative_flux_by_slice):.2g} along z)"
+
+    def check_slices(self, n_slices: int, source: str = "input") -> None:
+        """Raise unless the z-profile (if any) has one value per slice of a volume with ``n_slices`` slices."""
+        if self.relative_flux_by_slice and len(self.relative_flux_by_slice) != n_slices:
+            raise CtDenoiseError(
+                f"{source}: the flux profile has {len(self.relative_flux_by_slice)} slices, the scan {n_slices}; "
+                "fit it on this scan"
+            )
+
+    def for_slices(self, start: int, stop: int) -> FluxModel:
+        """The same flux for the slab ``[start, stop)`` of the volume (its z-profile cut to those slices)."""
+        if not self.relative_flux_by_slice:
+            return self
+        return replace(self, relative_flux_by_slice=self.relative_flux_by_slice[start:stop])
 
 
 def check_dose_fraction(dose_fraction: float) -> float:

@@ -14,8 +14,10 @@ the ICRU 87 / TG-233 ensemble NPS):
 3. Each ROI is detrended (quadratic surface, TG-233). What anatomy is left only adds variance, and mostly at low
    spatial frequencies, where CT noise has little power (its NPS vanishes at zero frequency, the ramp filter).
    So an ROI is kept when its standard deviation and its fraction of power in the lowest frequency rings both
-   stay within :data:`STRUCTURE_FACTOR` × their mode over all candidates (half-sample mode, Bickel & Frühwirth
-   2006, Comput Stat Data Anal 50:3500): the mode is the global noise level, the upper tail is structure.
+   stay within :data:`STRUCTURE_FACTOR` × their mode (half-sample mode, Bickel & Frühwirth 2006, Comput Stat
+   Data Anal 50:3500): the mode is the noise level, the upper tail is structure. The standard deviation is judged
+   against the mode of the ROI's own slice pair (noise changes along z), the low-frequency fraction against the
+   mode of all candidates.
 4. The kept ROIs give the NPS (:func:`ctdenoise.metrics.nps.nps_from_rois`), whose integral is σ² (Parseval).
 
 Assumes slices that do not overlap (spacing ≥ thickness, as in the usual contiguous reconstructions); overlapping
@@ -42,6 +44,8 @@ STRUCTURE_FACTOR = 1.3
 LOW_FREQUENCY_BINS = 2.5
 #: Fewer kept ROIs than this is too little flat tissue to measure noise on.
 MIN_ROIS = 12
+#: A slice pair with at least this many candidate ROIs is judged against its own noise level (noise changes along z).
+MIN_PAIR_CANDIDATES = 8
 #: Frequencies (mm⁻¹) from which on the NPS holds noise only: structures over ~12 mm, where what anatomy survives
 #: ROI selection and detrending still adds power, sit below it, while CT noise (ramp-filtered) has little there.
 NOISE_BAND_FROM_PER_MM = 0.08
@@ -69,6 +73,10 @@ class FlatRois:
 
     def __len__(self) -> int:
         return int(self.slice_index.size)
+
+    def select(self, keep: np.ndarray) -> FlatRois:
+        """The ROIs where the boolean ``(n,)`` mask ``keep`` is true."""
+        return FlatRois(self.slice_index[keep], self.top[keep], self.left[keep], self.roi_px)
 
     def cut(self, images: dict[int, np.ndarray]) -> np.ndarray:
         """The ROIs ``(n, roi_px, roi_px)`` (float64) cut from ``images[slice_index]`` (any 2D images per slice)."""
@@ -229,6 +237,20 @@ def tissue_rois(
     return _as_rois(corners, roi_px)
 
 
+def local_noise_levels(slice_index: np.ndarray, roi_std: np.ndarray, overall: float) -> np.ndarray:
+    """``(n,)`` the noise level each ROI is compared with: the half-sample mode of the ROIs of its own slice pair
+    when that pair has at least :data:`MIN_PAIR_CANDIDATES` of them, else ``overall`` (the mode of all).
+
+    A real scan's noise changes along z (tube-current modulation, the shoulders against the abdomen; 13–24 HU
+    within LIDC-IDRI-0001); one mode for all would reject every ROI of the noisier slices as structure."""
+    levels = np.full(roi_std.shape, overall)
+    for index in np.unique(slice_index):
+        here = slice_index == index
+        if here.sum() >= MIN_PAIR_CANDIDATES:
+            levels[here] = half_sample_mode(roi_std[here])
+    return levels
+
+
 def find_flat_rois(
     volume: Volume,
     roi_px: int = DEFAULT_ROI_PX,
@@ -267,7 +289,7 @@ def find_flat_rois(
     roi_std = residuals.std(axis=(1, 2))
     low_fraction = low_frequency_fraction(residuals)
     noise_level = half_sample_mode(roi_std)
-    keep = (roi_std <= STRUCTURE_FACTOR * noise_level) & (
+    keep = (roi_std <= STRUCTURE_FACTOR * local_noise_levels(z, roi_std, noise_level)) & (
         low_fraction <= STRUCTURE_FACTOR * half_sample_mode(low_fraction)
     )
     if noise_level < MIN_NOISE_HU:
@@ -309,6 +331,10 @@ def measure_scan_noise(
         (24, 24)
     """
     rois, candidates, noise_level = find_flat_rois(volume, roi_px, n_slices, radius_mm, source)
+    return ScanNoise(nps=rois_nps(volume, rois), rois=rois, candidates=candidates, global_noise_level_hu=noise_level)
+
+
+def rois_nps(volume: Volume, rois: FlatRois) -> NoisePowerSpectrum:
+    """NPS of a scan's own noise on given flat ROIs: their slice-difference images, quadratically detrended."""
     noise = slice_difference_noise(volume, np.unique(rois.slice_index))
-    nps = nps_from_rois(rois.cut(noise), (volume.spacing_mm[1], volume.spacing_mm[2]), detrend="quadratic")
-    return ScanNoise(nps=nps, rois=rois, candidates=candidates, global_noise_level_hu=noise_level)
+    return nps_from_rois(rois.cut(noise), (volume.spacing_mm[1], volume.spacing_mm[2]), detrend="quadratic")
