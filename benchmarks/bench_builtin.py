@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -54,6 +55,14 @@ def training_time(iterations: int = 2) -> dict:
     return rows
 
 
+def builtin_macs_per_output_voxel(folder: str) -> float:
+    """MACs per output voxel of a built-in model folder, in the form inference runs (``phase_form``)."""
+    from ctdenoise.models import ModelConfig, macs_per_output_voxel
+
+    config = json.loads((Path(folder) / "model.json").read_text())["config"]
+    return macs_per_output_voxel(ModelConfig.from_dict(config), inference=True)
+
+
 def run_part(part: str, slab: tuple[int, int, int]) -> dict:
     from ctdenoise.inference import denoise_volume
     from ctdenoise.inference.benchmark import seeded_preset_model, synthetic_ct_hu
@@ -64,20 +73,27 @@ def run_part(part: str, slab: tuple[int, int, int]) -> dict:
             ((150, 512, 512), (2.0, 0.7, 0.7), 2) if part == "x2" else ((300, 512, 512), (1.0, 0.7, 0.7), 1)
         )
         volume = Volume(synthetic_ct_hu(shape), spacing_mm=spacing)
-        start = time.perf_counter()
+        load_before = os.getloadavg()[0]
+        start, cpu_start = time.perf_counter(), time.process_time()
         out = denoise_volume(volume, None, z_scale=z_scale, progress=False)
-        seconds = time.perf_counter() - start
+        seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
         info = out.metadata["ctdenoise_inference"]
         return {
             "part": part,
             "input_zyx": list(shape),
             "output_zyx": list(out.shape),
             "seconds": seconds,
+            # CPU seconds of all threads: with 2 cores, seconds ≈ cpu_s / 2 on a quiet machine; seconds ≈ cpu_s
+            # means another process held a core (load_before: the 1-minute load average when the part started).
+            "cpu_s": cpu_seconds,
+            "load_before": load_before,
             "model": info["model"],
             "runtime": info["runtime"],
             "precision": info["precision"],
             "timing": info["timing"],  # network_s (inside the runtime), blend_s, tiles, total_s (after loading)
             "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+            # Useful network work (no tile overlap counted) per wall second: multiply-adds of the form that runs.
+            "gops": 2 * builtin_macs_per_output_voxel(info["model"]) * out.hu.size / seconds / 1e9,
         }
     model, _ = seeded_preset_model("srresnet", "paper")
     volume = Volume(synthetic_ct_hu(slab), spacing_mm=(2.0, 0.7, 0.7))
@@ -119,17 +135,23 @@ def main() -> None:
     summary = {
         "x2_scan_s": round(x2["seconds"], 2),
         "x2_peak_rss_gb": round(x2["peak_rss_gb"], 2),
+        "x2_cpu_s": round(x2["cpu_s"], 2),
+        "x2_gops": round(x2["gops"]),
         "x1_scan_s": round(x1["seconds"], 2),
+        "x1_cpu_s": round(x1["cpu_s"], 2),
+        "x1_gops": round(x1["gops"]),
         "x1_peak_rss_gb": round(x1["peak_rss_gb"], 2),
         "paper_srresnet_fp32_scan_s_extrapolated": round(paper_scan_s, 1),
         "speedup_vs_paper_srresnet_fp32": round(speedup, 1),
     }
     print(
         f"built-in STResNet INT8 z×2, 150×512² → 300 slices: {x2['seconds']:.1f} s (target ≤ {TARGET_SCAN_S:g}), "
-        f"peak RSS {x2['peak_rss_gb']:.2f} GB (target ≤ {TARGET_RSS_GB:g})"
+        f"peak RSS {x2['peak_rss_gb']:.2f} GB (target ≤ {TARGET_RSS_GB:g}); CPU {x2['cpu_s']:.1f} s, "
+        f"load average before {x2['load_before']:.1f}; {x2['gops']:.0f} GOP/s"
     )
     print(
-        f"built-in STResNet INT8 z×1, 300×512²: {x1['seconds']:.1f} s (target ≤ {TARGET_SCAN_S:g}), peak RSS {x1['peak_rss_gb']:.2f} GB"
+        f"built-in STResNet INT8 z×1, 300×512²: {x1['seconds']:.1f} s (target ≤ {TARGET_SCAN_S:g}), "
+        f"peak RSS {x1['peak_rss_gb']:.2f} GB; CPU {x1['cpu_s']:.1f} s, load average before {x1['load_before']:.1f}; {x1['gops']:.0f} GOP/s"
     )
     print(
         f"paper SRResNet-3D FP32 eager, extrapolated from {args.slab}: {paper_scan_s:.0f} s → "

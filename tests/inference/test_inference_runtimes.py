@@ -4,6 +4,8 @@ Tolerances: FP32 paths (OpenVINO with INFERENCE_PRECISION_HINT=f32, ONNX Runtime
 magnitude; BF16 (8-bit mantissa) ≥ 45 dB PSNR and INT8 ≥ 35 dB PSNR over the reference output's range.
 """
 
+import os
+
 import numpy as np
 import pytest
 from inference_helpers import ct_like_hu
@@ -92,3 +94,22 @@ def test_the_runtime_registry_decides_what_each_kind_of_model_can_run(tiny_model
         ("onnxruntime", "int8"),
     }
     assert set(RUNTIMES) == {"torch", "openvino", "onnxruntime"}
+
+
+def test_openvino_map_tiles_runs_streams_in_order_and_matches_single_calls(tiny_model_file):
+    model = load_inference_model(tiny_model_file).openvino_fp32_model()
+    predictor = OpenVINOPredictor(model, "fp32", streams=2)
+    tiles = [HUNormalization().to_model(ct_like_hu((4, 16, 16), seed=seed))[None, None] for seed in range(5)]
+    tiles.append(HUNormalization().to_model(ct_like_hu((5, 12, 20), seed=9))[None, None])  # a second shape
+    outputs = list(predictor.map_tiles(iter(tiles)))
+    assert len(outputs) == len(tiles)
+    for tile, output in zip(tiles, outputs, strict=True):
+        np.testing.assert_allclose(output, predictor(tile), rtol=0, atol=1e-5)
+
+
+def test_openvino_streams_default_to_two_for_int8_only(tiny_int8_folder):
+    model = load_inference_model(tiny_int8_folder)
+    int8 = make_predictor(model, "openvino", "int8")
+    assert int8.streams == 2 if len(os.sched_getaffinity(0)) >= 2 else 1
+    assert make_predictor(model, "openvino", "fp32").streams == 1
+    assert make_predictor(model, "openvino", "int8", num_threads=1).streams == 1

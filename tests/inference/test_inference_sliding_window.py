@@ -83,3 +83,38 @@ def test_default_tiles_repeat_less_work_for_int8_on_a_150_slice_scan():
 
     assert repeated_fraction(default_tile_zyx("int8")) < 0.07  # 3 tiles of 53 slices
     assert repeated_fraction(default_tile_zyx("fp32")) > 0.15  # 6 tiles of 29: the memory-bound choice
+
+
+class LookAheadIdentity:
+    """An identity predictor whose ``map_tiles`` reads every tile before it returns the first output (as a
+    runtime with tiles in flight does, only more so)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, tile):
+        self.calls += 1
+        return tile
+
+    def map_tiles(self, tiles):
+        return iter([tile.copy() for tile in tiles])
+
+
+def test_a_predictor_running_tiles_ahead_blends_the_same_as_one_at_a_time():
+    volume = np.random.default_rng(1).normal(size=(20, 50, 45)).astype(np.float32)
+    window = {"tile_zyx": (8, 20, 16), "overlap_zyx": (2, 4, 4), "z_scale": 1, "progress": False}
+    look_ahead = LookAheadIdentity()
+    ahead = sliding_window_denoise(volume, look_ahead, **window)
+    assert look_ahead.calls == 0  # map_tiles was used
+    np.testing.assert_array_equal(ahead, sliding_window_denoise(volume, lambda tile: tile.copy(), **window))
+
+
+def test_outputs_that_share_the_input_memory_are_not_weighed_in_place():
+    # Tiles cut along z only are views of the input; an identity network hands them back unchanged.
+    volume = np.random.default_rng(2).normal(size=(20, 12, 10)).astype(np.float32)
+    original = volume.copy()
+    output = sliding_window_denoise(
+        volume, lambda tile: tile, tile_zyx=(8, 12, 10), overlap_zyx=(3, 2, 2), progress=False
+    )
+    np.testing.assert_array_equal(volume, original)
+    np.testing.assert_allclose(output, volume, rtol=0, atol=1e-5)

@@ -40,7 +40,9 @@ def denoise(
     ),
     runtime: str | None = typer.Option(None, "--runtime", help="torch | openvino | onnxruntime (default: openvino)."),
     tile: str | None = typer.Option(
-        None, "--tile", help="Largest tile z,y,x in input voxels (default 64,264,264 for INT8, else 32,264,264)."
+        None,
+        "--tile",
+        help="Largest tile z,y,x in input voxels (default 64,184,264 for INT8, two at once; else 32,264,264).",
     ),
     overlap: str | None = typer.Option(None, "--overlap", help="Least tile overlap z,y,x (default 4,16,16)."),
     threads: int | None = typer.Option(None, "--threads", help="CPU threads (default: all)."),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -24,12 +24,14 @@ TilePredictor = Callable[[np.ndarray], np.ndarray]
 """A function from a normalised tile ``(1, 1, z, y, x)`` float32 to its output ``(1, 1, z * z_scale, y, x)``."""
 
 DEFAULT_TILE_ZYX = (32, 264, 264)  # a 512² slice in 2×2 tiles of 264 (3 % overlap work in y and x)
-INT8_TILE_ZYX = (64, 264, 264)  # INT8 activations are 1 byte: 150×512² at F=64 peaks at ~3 GB RSS in OpenVINO
+# INT8 activations are 1 byte, so tiles are taller; OpenVINO runs two INT8 tiles at once (runtimes.default_streams),
+# so each is ~2/3 of one 64×264×264 tile: 150×512² z×2 with the built-in STResNet (F=32) peaks at ~2.2 GB RSS.
+INT8_TILE_ZYX = (64, 184, 264)
 DEFAULT_OVERLAP_ZYX = (4, 16, 16)
 
 
 def default_tile_zyx(precision: str) -> tuple[int, int, int]:
-    """The largest tile a 150×512² scan runs in within ~4 GB at F=64 with this precision.
+    """The largest tile a 150×512² scan runs in within ~4 GB at F=64 with this precision (INT8: two at once).
 
     Taller tiles repeat less work at tile borders: 150 slices in 32-slice tiles with 4 slices of overlap need
     6 tiles of 29 (16 % of the slices computed twice), in 64-slice tiles 3 tiles of 53 (6 %). Only INT8 has the
@@ -84,6 +86,25 @@ def blend_profile(tile: int, ramp: int, ramp_start: bool, ramp_end: bool) -> np.
     return weights
 
 
+def _runs(mask: np.ndarray) -> list[slice]:
+    """The runs of consecutive True in a 1D mask, as slices (the ramps of a blending profile)."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], mask, [False]]).astype(np.int8)))
+    return [slice(int(start), int(stop)) for start, stop in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def predict_tiles(predict: TilePredictor, tiles: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """The outputs of ``predict`` for ``tiles``, in order.
+
+    A predictor with a ``map_tiles`` method (``OpenVINOPredictor``) is given the whole sequence, so that it can
+    run several tiles at once (one per CPU stream) while the caller blends the finished ones; any other predictor
+    is called tile by tile.
+    """
+    map_tiles = getattr(predict, "map_tiles", None)
+    if map_tiles is not None:
+        return map_tiles(tiles)
+    return (predict(tile) for tile in tiles)
+
+
 def _axis_plan(length: int, max_tile: int, overlap: int, scale: int) -> tuple[int, list[int], list[np.ndarray]]:
     """Tile size, starts and output-grid profiles along one axis (output = input × ``scale``)."""
     tile, starts = tile_starts(length, max_tile, overlap)
@@ -114,8 +135,9 @@ def sliding_window_denoise(
         z_scale: slices out per slice in (2 for the 2 mm → 1 mm networks).
         progress: show a tqdm bar over tiles.
         description: label of the progress bar.
-        timings: if given, filled with ``network_s`` (time inside ``predict``), ``blend_s`` (the rest) and
-            ``tiles`` (the number of tiles), to show where the time goes.
+        timings: if given, filled with ``network_s`` (time spent waiting for ``predict``'s outputs; a predictor
+            that runs tiles concurrently, see ``predict_tiles``, works on while the finished ones are blended),
+            ``blend_s`` (the rest) and ``tiles`` (the number of tiles), to show where the time goes.
 
     Returns:
         float32 array ``(z * z_scale, y, x)``.
@@ -148,30 +170,49 @@ def sliding_window_denoise(
             total[start * scale : start * scale + tile * scale] += profile
         weight_sums.append(total)
 
-    n_tiles = len(starts_z) * len(starts_y) * len(starts_x)
-    with tqdm(total=n_tiles, disable=not progress, desc=description, unit="tile", leave=False) as bar:
-        for start_z, wz in zip(starts_z, prof_z, strict=True):
-            for start_y, wy in zip(starts_y, prof_y, strict=True):
-                for start_x, wx in zip(starts_x, prof_x, strict=True):
-                    tile = array[start_z : start_z + tile_z, start_y : start_y + tile_y, start_x : start_x + tile_x]
-                    tile = np.ascontiguousarray(tile)[None, None]
-                    network_start_s = time.perf_counter()
-                    output = np.asarray(predict(tile), dtype=np.float32)
-                    network_s += time.perf_counter() - network_start_s
-                    expected = (1, 1, tile_z * scales[0], tile_y, tile_x)
-                    if output.shape != expected:
-                        raise ValueError(f"the network returned a tile of shape {output.shape}, expected {expected}")
-                    weight = (wz[:, None, None] * wy[None, :, None] * wx[None, None, :]).astype(np.float32)
-                    oz = start_z * scales[0]
-                    accumulator[oz : oz + output.shape[2], start_y : start_y + tile_y, start_x : start_x + tile_x] += (
-                        output[0, 0] * weight
-                    )
-                    bar.update(1)
+    corners = [(z, y, x) for z in range(len(starts_z)) for y in range(len(starts_y)) for x in range(len(starts_x))]
+    expected = (1, 1, tile_z * scales[0], tile_y, tile_x)
 
+    def tiles() -> Iterator[np.ndarray]:
+        for iz, iy, ix in corners:
+            z, y, x = starts_z[iz], starts_y[iy], starts_x[ix]
+            yield np.ascontiguousarray(array[z : z + tile_z, y : y + tile_y, x : x + tile_x])[None, None]
+
+    with tqdm(total=len(corners), disable=not progress, desc=description, unit="tile", leave=False) as bar:
+        outputs = predict_tiles(predict, tiles())
+        for iz, iy, ix in corners:
+            network_start_s = time.perf_counter()
+            output = np.asarray(next(outputs), dtype=np.float32)
+            network_s += time.perf_counter() - network_start_s
+            if output.shape != expected:
+                raise ValueError(f"the network returned a tile of shape {output.shape}, expected {expected}")
+            output = output[0, 0]
+            if not output.flags.writeable or np.may_share_memory(output, array):  # weighed in place below
+                output = output.copy()
+            # Weigh in place, only where a profile ramps (most of a tile keeps weight 1): no tile-sized temporary.
+            for axis, profile in enumerate((prof_z[iz], prof_y[iy], prof_x[ix])):
+                for ramp in _runs(profile != 1.0):
+                    index = (slice(None),) * axis + (ramp,)
+                    output[index] *= profile[ramp].astype(np.float32).reshape((-1,) + (1,) * (2 - axis))
+            oz, oy, ox = starts_z[iz] * scales[0], starts_y[iy], starts_x[ix]
+            accumulator[oz : oz + output.shape[0], oy : oy + tile_y, ox : ox + tile_x] += output
+            bar.update(1)
+
+    # Divide by the summed weights, which differ from 1 only where tiles overlap: rows and columns of every
+    # slice, and whole slices where z tiles overlap.
     norm_yx = (weight_sums[1][:, None] * weight_sums[2][None, :]).astype(np.float32)
-    for z in range(out_shape[0]):  # slice by slice keeps the temporary small
-        accumulator[z] /= norm_yx * np.float32(weight_sums[0][z])
+    blended_rows, single_rows = _runs(weight_sums[1] != 1.0), _runs(weight_sums[1] == 1.0)
+    blended_columns = _runs(weight_sums[2] != 1.0)
+    for z in range(out_shape[0]):  # slice by slice keeps the temporaries small
+        if weight_sums[0][z] != 1.0:
+            accumulator[z] /= norm_yx * np.float32(weight_sums[0][z])
+            continue
+        for rows in blended_rows:
+            accumulator[z, rows] /= norm_yx[rows]
+        for rows in single_rows:
+            for columns in blended_columns:
+                accumulator[z, rows, columns] /= norm_yx[rows, columns]
     if timings is not None:
         total_s = time.perf_counter() - start_s
-        timings.update({"network_s": network_s, "blend_s": total_s - network_s, "tiles": n_tiles})
+        timings.update({"network_s": network_s, "blend_s": total_s - network_s, "tiles": len(corners)})
     return accumulator

@@ -9,13 +9,22 @@ order 0.01–0.1 instead of 0.005–0.05.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from ctdenoise.errors import CtDenoiseError
+
+if TYPE_CHECKING:
+    import torch
+
+
+def _is_tensor(value: Any) -> bool:
+    """Whether ``value`` is a torch tensor, without importing torch (a tensor exists only once torch is loaded)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,7 @@ class HUNormalization:
     def to_model(self, hu: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
         """HU (array or tensor) → network input, float32, same type as given."""
         low, high = self.clip_hu
-        if isinstance(hu, torch.Tensor):
+        if _is_tensor(hu):
             return (hu.float().clamp(low, high) - self.offset_hu) / self.scale_hu
         scaled = np.clip(np.asarray(hu, dtype=np.float32), low, high)  # a new float32 array, changed in place
         scaled -= np.float32(self.offset_hu)
@@ -55,7 +64,7 @@ class HUNormalization:
 
     def to_hu(self, x: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
         """Network output → HU (not clipped: the caller decides what to do outside the stored range)."""
-        if isinstance(x, torch.Tensor):
+        if _is_tensor(x):
             return x.float() * self.scale_hu + self.offset_hu
         hu = np.asarray(x, dtype=np.float32) * np.float32(self.scale_hu)  # a new float32 array, changed in place
         hu += np.float32(self.offset_hu)
