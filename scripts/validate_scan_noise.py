@@ -47,11 +47,16 @@ SCANS = [
 ]
 
 
+def slab_at(volume: Volume, position: float, n_slices: int) -> tuple[int, Volume]:
+    """``(first slice, slab)``: ``n_slices`` contiguous slices centred at ``position`` (fraction of the scan)."""
+    first = int(np.clip(int(position * volume.shape[0]) - n_slices // 2, 0, volume.shape[0] - n_slices))
+    return first, volume.with_array(volume.hu[first : first + n_slices])
+
+
 def validate_scan(label: str, volume: Volume, geometry: str, n_slices: int, position: float) -> tuple[dict, dict]:
     """One table row and the plot curves for the slab of one scan centred at ``position`` (fraction of its slices)."""
     start = time.perf_counter()
-    first = int(np.clip(int(position * volume.shape[0]) - n_slices // 2, 0, volume.shape[0] - n_slices))
-    slab = volume.with_array(volume.hu[first : first + n_slices])
+    first, slab = slab_at(volume, position, n_slices)
     pixel_mm = (slab.spacing_mm[1], slab.spacing_mm[2])
     model = fit_noise_model(slab, geometry, calibrate=True, n_slices=n_slices - 1, source=label)
     low = simulate_low_dose(

@@ -48,6 +48,13 @@ def simulate(
         help="Estimate I0 from the input's own noise in flat tissue (overrides --photons).",
     ),
     kernel: str = typer.Option("auto", "--kernel", help=KERNEL_HELP),
+    pairs: int = typer.Option(
+        16,
+        "--pairs",
+        min=1,
+        help="Neighbouring-slice pairs the noise fit measures on, spread over the middle 80 % of the input; with "
+        "--calibrate, when they span ≥ 60 mm, each also sets I0 along z (each costs about two slice simulations).",
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
@@ -68,6 +75,7 @@ def simulate(
         kernel=choice,
         reference=FluxModel(full_dose_photons=photons),
         calibrate=calibrate,
+        n_slices=pairs,
         source=str(input_path),
         progress=progress,
     )

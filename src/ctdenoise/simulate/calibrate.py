@@ -8,12 +8,15 @@ Both come from the scan's own noise, measured on flat ROIs (:mod:`ctdenoise.simu
   scan's NPS, and :func:`ctdenoise.simulate.noise_kernel.refine_noise_kernel` corrects that shape until the
   filtered noise's NPS, measured on the same ROIs, matches the scan's bin by bin.
 * **I0 along z**: a real scan's noise changes along z more than its attenuation explains — tube-current
-  modulation, and (measured on LUNG1-001, whose DICOM records a constant 80 mA) the calibrated I0 still changes
-  2× between the lung bases and the shoulders, as the model's monoenergetic attenuation, bowtie and field of
-  view are not the scanner's. When the measured slice pairs span at least :data:`PROFILE_MIN_SPAN_MM`, they are
-  split into up to :data:`PROFILE_SEGMENTS` contiguous groups along z, I0 is calibrated on each group's ROIs as
-  below (same kernel), and the flux's ``relative_flux_by_slice`` interpolates the groups' I0 over z (linearly
-  between group centres, constant beyond) relative to the I0 of all ROIs together.
+  modulation, and what the model lacks (its monoenergetic attenuation, bowtie, and anatomy outside the image's
+  field of view, such as arms): LUNG1-001's DICOM records a constant 80 mA, yet I0 calibrated on 6-slice slabs
+  is 7.6e4 at the lung bases, 3.4e4 in the mid chest and 1.1e5 at the upper chest
+  (``scripts/validate_noise_along_z.py``). One I0 for the whole scan then puts up to 50 % too much or too
+  little noise into a region. When the measured slice pairs span at least :data:`PROFILE_MIN_SPAN_MM`, they are
+  split into up to :data:`PROFILE_SEGMENTS` contiguous groups along z (one per pair when each has enough ROIs),
+  I0 is calibrated on each group's ROIs as below with the same kernel, and the flux's
+  ``relative_flux_by_slice`` interpolates the groups' I0 over z (linearly between group centres, constant
+  beyond), relative to the I0 of all ROIs together.
 * **I0**: quantum noise variance goes as 1/I0 (Yu et al. 2012), so ``I0 = I0_ref · σ_ref² / σ_scan²`` with σ_scan
   the scan's noise and σ_ref that of the simulator's full-dose noise at the reference flux *with the matched
   kernel*, both measured on the same flat ROIs with the same detrending, as the NPS integrated over the noise band
@@ -64,7 +67,9 @@ PHYSICAL_I0_RANGE = (1.0e3, 1.0e8)
 #: Seed of the reference noise; far from the small seeds users give ``simulate``, so the two never coincide.
 REFERENCE_SEED = 2_147_483_647
 #: Most groups of slice pairs along z the I0 profile is calibrated on (each needs ``MIN_ROIS`` flat ROIs).
-PROFILE_SEGMENTS = 4
+#: One per pair follows I0 best: on the five real scans, 4 groups of 3–4 pairs left the profile up to 1.77×
+#: off a slab's own I0, one group per pair (16 pairs) 1.43× (``scripts/validate_noise_along_z.py``).
+PROFILE_SEGMENTS = 16
 #: The measured slice pairs must span at least this along z (mm) for an I0 profile; a slab gets one I0.
 PROFILE_MIN_SPAN_MM = 60.0
 #: What ``kernel`` may be: a choice by name, an NPS to match, or a ready kernel.
