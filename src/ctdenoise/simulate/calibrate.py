@@ -67,8 +67,8 @@ PHYSICAL_I0_RANGE = (1.0e3, 1.0e8)
 #: Seed of the reference noise; far from the small seeds users give ``simulate``, so the two never coincide.
 REFERENCE_SEED = 2_147_483_647
 #: Most groups of slice pairs along z the I0 profile is calibrated on (each needs ``MIN_ROIS`` flat ROIs).
-#: One per pair follows I0 best: on the five real scans, 4 groups of 3–4 pairs left the profile up to 1.77×
-#: off a slab's own I0, one group per pair (16 pairs) 1.43× (``scripts/validate_noise_along_z.py``).
+#: One per pair follows I0 best: on the five real scans, 4 groups of 3 pairs left the profile up to 1.77× off a
+#: slab's own I0, 12 groups of 16 pairs 1.43×, one group per pair (16) 1.19× (``scripts/validate_noise_along_z.py``).
 PROFILE_SEGMENTS = 16
 #: The measured slice pairs must span at least this along z (mm) for an I0 profile; a slab gets one I0.
 PROFILE_MIN_SPAN_MM = 60.0
