@@ -151,3 +151,16 @@ def test_openvino_denoising_with_a_builtin_does_not_import_torch():
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_padding_outside_the_field_of_view_stays_padding_and_nothing_falls_below_air(tiny_model_file):
+    # A scan whose corners (outside the circular field of view) hold −2048 HU padding, as GE and LIDC store them.
+    hu = ct_like_hu((4, 24, 24))
+    y, x = np.mgrid[:24, :24]
+    outside = np.hypot(y - 11.5, x - 11.5) > 12
+    hu[:, outside] = -2048.0
+    volume = Volume(hu, spacing_mm=(2.0, 0.9, 0.9))
+    denoised = denoise_volume(volume, tiny_model_file, "fp32", "torch", progress=False)
+    assert denoised.shape == (8, 24, 24)
+    assert np.all(denoised.hu[:, outside] == -2048.0)  # each input slice's padding covers its two output slices
+    assert denoised.hu[:, ~outside].min() >= -1024.0  # a stored CT value, never below air's −1024 HU

@@ -17,6 +17,7 @@ import numpy as np
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.inference.loading import InferenceModel, choose_runtime_precision, load_inference_model, make_predictor
 from ctdenoise.inference.sliding_window import default_tile_zyx, sliding_window_denoise
+from ctdenoise.io.padding import keep_padding
 from ctdenoise.orientation import IDENTITY_ORDER, along_slice_axis, axial_order
 from ctdenoise.volume import Volume
 
@@ -77,7 +78,9 @@ def denoise_volume(
 
     Returns:
         The denoised volume in HU, float32, with the output geometry and the input's metadata plus
-        ``metadata["ctdenoise_inference"]`` (model, runtime, precision).
+        ``metadata["ctdenoise_inference"]`` (model, runtime, precision). Nothing in it is below −1024 HU, and the
+        input's padding outside the field of view (e.g. −2048 HU) is padding in the output too
+        (:func:`ctdenoise.io.padding.keep_padding`).
 
     Example:
         >>> denoised = denoise_volume(read_volume("low_dose.nii.gz"))  # built-in STResNet INT8, z×1  # doctest: +SKIP
@@ -126,6 +129,7 @@ def denoise_volume(
     del predictor, network_input  # the runtime's tile memory (per stream) is freed before the HU copy is made
     hu = np.asarray(inference_model.normalization.to_hu(network_output), dtype=np.float32)
     del network_output
+    keep_padding(volume, hu, inference_model.z_scale)  # nothing below −1024 HU; the scanner's padding stays padding
     denoised = volume.with_array(hu, **output_geometry(volume, inference_model.z_scale))
     denoised.metadata["ctdenoise_inference"] = {
         "model": str(inference_model.source or inference_model.name),

@@ -38,3 +38,19 @@ def field_of_view_hu_range(volume: Volume) -> dict[str, float | None]:
     if inside.size == 0:  # an image of padding only: report it as it is
         inside = volume.hu
     return {"hu_min": float(inside.min()), "hu_max": float(inside.max()), "padding_hu": padding}
+
+
+def keep_padding(source: Volume, result_hu: np.ndarray, z_scale: int = 1) -> np.ndarray:
+    """A network's output ``(z_scale·n_z, y, x)`` as a scanner would store it: no value below
+    :data:`LOWEST_MEASURED_HU`, and the source's padding where the source had padding (each source slice covers
+    ``z_scale`` output slices). Changes ``result_hu`` in place and returns it.
+
+    A denoiser sees padding (e.g. −2048 HU outside the field of view) as one more dark region and returns noise
+    around −1024 HU there; a viewer or a radiomics tool then takes it for air inside the field of view.
+    """
+    np.maximum(result_hu, LOWEST_MEASURED_HU, out=result_hu)
+    padding = padding_value_hu(source)
+    if padding is not None:
+        mask = np.repeat(source.hu == np.float32(padding), z_scale, axis=0)[: result_hu.shape[0]]
+        result_hu[mask] = padding
+    return result_hu
