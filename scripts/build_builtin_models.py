@@ -259,7 +259,7 @@ interpolated (linearly, by physical position) to the output grid; "best Gaussian
 whose σ (swept 0.25–3 mm) scores best on the body — an oracle that peeks at the reference
 (`ctdenoise.builtin.evaluation`). "(c) phantom-trained quick model", where `evaluate --phantom-model PATH` was
 given, is a network of `ctdenoise reproduce --preset quick` (trained on the phantom cohort only) on the cases of its
-z scale. The "s" column is the whole-scan denoising wall time on the 2-core CPU while
+z scale. The "wall s" column is the whole-scan denoising wall time on the 2-core CPU while
 other jobs shared it (not a benchmark; `benchmarks/bench_builtin.py` measures speed, see "Speed" below).
 
 Cases: `lidc-idri-0003` and `lung1-001` are real patients never trained on; `phantom-006` and `phantom-007` are the
@@ -392,7 +392,7 @@ def cards(out: Path, bench: Path | None = None, ablation: Path | None = None) ->
             + ", ".join(f"{key} {value:.3f}" for key, value in card["int8"]["accuracy"].items())
             + ".",
             "",
-            "| held-out case | method | PSNR [−1000, 500] | SSIM | PSNR body [−1000, 1000] | SSIM body | s |",
+            "| held-out case | method | PSNR [−1000, 500] | SSIM | PSNR body [−1000, 1000] | SSIM body | wall s (busy CPU) |",
             "|---|---|---|---|---|---|---|",
         ]
         for case, methods in card.get("held_out", {}).items():

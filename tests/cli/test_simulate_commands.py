@@ -135,7 +135,8 @@ def test_a_bad_dose_is_refused_before_the_slow_kernel_fit(tmp_path, capsys, monk
     source = tmp_path / "full.nii.gz"
     _write_input(source)
     assert _run(["simulate", source, tmp_path / "low.nii.gz", "--dose", "1.5", "--no-progress"]) == 2
-    assert "dose fraction must be between 0 and 1" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "full.nii.gz: dose fraction must be between 0 and 1" in error and len(error.strip().splitlines()) == 1
     assert _run(["simulate", source, tmp_path / "low.nii.gz", "--slice-mm", "1.5", "--no-progress"]) == 2
     assert "full.nii.gz" in capsys.readouterr().err
 

@@ -105,7 +105,10 @@ def check_simulation_arguments(volume: Volume, dose_fraction: float, slice_mm: f
     Raises:
         CtDenoiseError: naming ``source`` and the problem.
     """
-    check_dose_fraction(dose_fraction)
+    try:
+        check_dose_fraction(dose_fraction)
+    except CtDenoiseError as error:
+        raise CtDenoiseError(f"{source}: {error}") from None
     if slice_mm is not None:
         slices_per_output(volume.spacing_mm[axial_order(volume, source)[0]], slice_mm, source)
 
