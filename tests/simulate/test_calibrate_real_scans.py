@@ -63,3 +63,11 @@ def test_calibrating_a_simulated_25_percent_scan_with_its_kernel_refitted_gives_
     model, low = _calibrated_and_simulated(shared_dir, name)
     again = fit_noise_model(low, GEOMETRY, "auto", calibrate=True, n_slices=4, source=f"{name} at 25 %")
     assert again.flux.full_dose_photons / model.flux.full_dose_photons == pytest.approx(0.25, rel=0.10)
+
+
+def test_the_kernel_note_names_the_scanners_own_kernel_from_dicom(lung1_dir):
+    # LUNG1-001 is a Siemens B19f reconstruction; the matched kernel's note says so next to the measured NPS peak.
+    scan = read_volume(lung1_dir / "dicom")
+    middle = scan.shape[0] // 2
+    model = fit_noise_model(scan.with_array(scan.hu[middle - 1 : middle + 2]), GEOMETRY, n_slices=2, source="lung1")
+    assert "matched to lung1, the scanner's B19f (NPS peak" in model.note

@@ -82,7 +82,8 @@ def simulate(
     typer.echo(f"noise: {model.note}")
     if calibrate:
         typer.echo(
-            f"calibrated full-dose flux I0 = {model.flux.full_dose_photons:.3g} quanta per ray{model.flux.profile_text()}"
+            f"calibrated full-dose flux I0 = {model.flux.full_dose_photons:.3g} quanta per ray over all measured slices"
+            f"{model.flux.profile_text()}"
         )
     low_dose = simulate_low_dose(
         volume,
@@ -122,7 +123,8 @@ def noise(
     if plot is not None:
         from ctdenoise.simulate.nps_plot import save_nps_plot
 
-        save_nps_plot({f"noise power spectrum of {scan.name}": {"scan": measured.nps}}, plot, overwrite=overwrite)
+        name = scan.name if scan.is_file() else f"{scan.parent.name}/{scan.name}"  # a DICOM folder is often "dicom"
+        save_nps_plot({f"noise power spectrum of {name}": {"scan": measured.nps}}, plot, overwrite=overwrite)
     if as_json:
         typer.echo(json.dumps(summary))
         return

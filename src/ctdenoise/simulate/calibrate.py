@@ -104,6 +104,7 @@ def _reference_noise(
     kernel: NoiseKernel,
     seed: int,
     progress: bool,
+    label: str = "reference noise",
 ) -> dict[int, np.ndarray]:
     """The noise of one full-dose scan at ``reference`` on every ROI slice, reconstructed with ``kernel``.
 
@@ -114,7 +115,7 @@ def _reference_noise(
     one_scan = FluxModel(reference.full_dose_photons, reference.electronic_noise_variance / 3.0)
     slices = np.unique(rois.slice_index)
     images = {}
-    for index in tqdm(slices, desc="reference noise", unit="slice", disable=not progress):
+    for index in tqdm(slices, desc=label, unit="slice", disable=not progress):
         hu_slice = volume.hu[int(index)]
         rng = slice_rng(seed, int(index))
         images[int(index)] = low_dose_noise_hu(hu_slice, pixel_mm, 0.5, scanner, one_scan, rng, kernel)
@@ -185,11 +186,13 @@ def fit_noise_model(
     rois = scan_noise.rois if scan_noise is not None else tissue_rois(volume, roi_px, n_slices, radius_mm, source)
     if isinstance(kernel, NoiseKernel) or kernel == "standard":
         chosen = STANDARD_KERNEL if kernel == "standard" else kernel
-        noise = _reference_noise(volume, rois, scanner, reference, chosen, seed, progress)
+        noise = _reference_noise(volume, rois, scanner, reference, chosen, seed, progress, "noise at the reference I0")
         note = f"{chosen.name} kernel"
     else:
         target = scan_noise.nps if kernel == "auto" else kernel
-        base = _reference_noise(volume, rois, scanner, reference, BASE_KERNEL, seed, progress)
+        base = _reference_noise(
+            volume, rois, scanner, reference, BASE_KERNEL, seed, progress, "noise for the kernel fit"
+        )
         name = f"matched to {source}" if kernel == "auto" else "matched to the given NPS"
 
         def filtered(kernel: NoiseKernel) -> dict[int, np.ndarray]:
@@ -198,7 +201,8 @@ def fit_noise_model(
         chosen = fit_noise_kernel(target, nps_from_rois(rois.cut(base), pixel_mm), name)
         chosen = refine_noise_kernel(chosen, target, lambda kernel: nps_from_rois(rois.cut(filtered(kernel)), pixel_mm))
         noise = filtered(chosen)
-        note = f"kernel {name} (NPS peak {target.peak_frequency_per_mm:.2f} mm⁻¹)"
+        scanner_kernel = _scanner_kernel(volume)
+        note = f"kernel {name}{scanner_kernel} (NPS peak {target.peak_frequency_per_mm:.3f} mm⁻¹)"
     reference_nps = nps_from_rois(rois.cut(noise), pixel_mm)
     if not calibrate:
         return ScanNoiseModel(reference, chosen, scan_noise, reference_nps.noise_std_hu, note)
@@ -209,7 +213,7 @@ def fit_noise_model(
     # Image noise variance is Q/I0 + E/I0² (quantum + electronic): a second reference at the first estimate gives
     # both terms, and I0 solves ρ(I0) = 1 (the electronic part matters where few quanta reach the detector).
     second = FluxModel(first, reference.electronic_noise_variance)
-    second_noise = _reference_noise(volume, rois, scanner, second, chosen, seed, progress)
+    second_noise = _reference_noise(volume, rois, scanner, second, chosen, seed, progress, "noise at the first I0")
     second_nps = nps_from_rois(rois.cut(second_noise), pixel_mm)
     second_ratio = band_noise_variance(second_nps) / scan_variance
     photons = _check_photons(
@@ -221,6 +225,16 @@ def fit_noise_model(
         profile = _flux_profile(volume, rois, (noise, second_noise), fluxes, photons, pixel_mm, source)
     flux = FluxModel(photons, reference.electronic_noise_variance, profile)
     return ScanNoiseModel(flux, chosen, scan_noise, second_nps.noise_std_hu, note)
+
+
+def _scanner_kernel(volume: Volume) -> str:
+    """``", the scanner's B19f"`` from a DICOM input's Convolution Kernel (0018,1210), else ``""``."""
+    header = volume.metadata.get("dicom_header")
+    kernel = header.get("ConvolutionKernel") if header is not None else None
+    if not kernel:
+        return ""
+    text = "\\".join(str(part) for part in kernel) if isinstance(kernel, list | tuple) else str(kernel)
+    return f", the scanner's {text.strip()}"
 
 
 def profile_segments(rois: FlatRois, spacing_z_mm: float, n_segments: int = PROFILE_SEGMENTS) -> list[np.ndarray]:

@@ -61,10 +61,10 @@ class FluxModel:
         return FluxModel(self.full_dose_photons * relative, self.electronic_noise_variance)
 
     def profile_text(self) -> str:
-        """`` (× 0.61–1.8 along z)`` for a flux with a z-profile, else ``""`` (for messages and metadata)."""
+        """`` (× 0.61–1.8 of it along z)`` for a flux with a z-profile, else ``""`` (for messages and metadata)."""
         if not self.relative_flux_by_slice:
             return ""
-        return f" (× {min(self.relative_flux_by_slice):.2g}–{max(self.relative_flux_by_slice):.2g} along z)"
+        return f" (× {min(self.relative_flux_by_slice):.2g}–{max(self.relative_flux_by_slice):.2g} of it along z)"
 
     def check_slices(self, n_slices: int, source: str = "input") -> None:
         """Raise unless the z-profile (if any) has one value per slice of a volume with ``n_slices`` slices."""

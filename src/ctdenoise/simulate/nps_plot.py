@@ -34,7 +34,7 @@ def save_nps_plot(
         axis = figure.add_subplot(rows, columns, position)
         for label, nps in curves.items():
             values = nps.normalized_radial_nps() if normalized else nps.radial_nps
-            text = f"{label}: σ {nps.noise_std_hu:.1f} HU, peak {nps.peak_frequency_per_mm:.2f} mm⁻¹"
+            text = f"{label}: σ {nps.noise_std_hu:.1f} HU, peak {nps.peak_frequency_per_mm:.3f} mm⁻¹"
             axis.plot(nps.radial_frequency_per_mm, values, marker="o", markersize=3, label=text)
         axis.set_xlabel("spatial frequency (mm⁻¹)")
         axis.set_ylabel("normalised NPS (mm)" if normalized else "NPS (HU² mm²)")
