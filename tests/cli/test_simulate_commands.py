@@ -150,3 +150,21 @@ def test_simulate_writes_nothing_below_minus_1024_hu(tmp_path):
     assert _run(["simulate", source, target, "--dose", "0.05", "--slice-mm", "0", "--no-progress"]) == 0
     low = read_volume(target).hu
     assert low.min() == -1024.0  # the noise in air reached below, and was clipped
+
+
+def test_noise_on_the_rois_of_another_scan_gives_the_dose_ratio_of_two_versions_of_one_scan(tmp_path, capsys):
+    # The same disk at "full dose" (σ 10 HU) and at "25 % dose" (the same noise pattern doubled, σ 20 HU): measured
+    # on the full-dose scan's ROIs the σ ratio is the dose's, 2.
+    full, low = tmp_path / "full.nii.gz", tmp_path / "low.nii.gz"
+    _write_noisy_disk(full, sigma_hu=10.0)
+    _write_noisy_disk(low, sigma_hu=20.0)
+    assert _run(["noise", full, "--json"]) == 0
+    sigma_full = json.loads(capsys.readouterr().out)["noise_std_hu"]
+    assert _run(["noise", low, "--rois-from", full, "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["noise_std_hu"] / sigma_full == pytest.approx(2.0, rel=0.03) and summary["rois_from"] == str(full)
+    other = tmp_path / "other.nii.gz"
+    write_volume(Volume(np.zeros((4, 64, 64), np.float32), spacing_mm=(2.0, 1.0, 1.0)), other)
+    assert _run(["noise", low, "--rois-from", other]) == 2
+    error = capsys.readouterr().err
+    assert "low.nii.gz: not on the grid of" in error and len(error.strip().splitlines()) == 1

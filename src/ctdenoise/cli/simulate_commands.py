@@ -110,16 +110,26 @@ def noise(
     roi_px: int = typer.Option(24, "--roi-px", min=8, help="Side of the square ROIs in pixels."),
     slices: int = typer.Option(8, "--slices", min=1, help="Neighbouring-slice pairs to measure on."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the --plot file if it exists."),
+    rois_from: Path | None = typer.Option(
+        None,
+        "--rois-from",
+        help="Measure on the flat ROIs of this scan instead (same grid), e.g. the full-dose scan when SCAN is its "
+        "low-dose version: the σ ratio is then not moved by which regions each scan lets count as flat.",
+    ),
 ) -> None:
     """Measure a scan's own noise: σ (HU) and NPS from flat tissue ROIs, robust to anatomy."""
     from ctdenoise.io import read_volume, refuse_to_clobber
-    from ctdenoise.simulate.scan_noise import measure_scan_noise
+    from ctdenoise.simulate.scan_noise import measure_on_rois_of, measure_scan_noise
 
     if plot is not None:
         refuse_to_clobber(plot, overwrite, inputs=(scan,))
     volume = read_volume(scan)
-    measured = measure_scan_noise(volume, roi_px=roi_px, n_slices=slices, source=str(scan))
-    summary = {"scan": str(scan), **measured.summary()}
+    if rois_from is None:
+        measured = measure_scan_noise(volume, roi_px=roi_px, n_slices=slices, source=str(scan))
+    else:
+        reference = read_volume(rois_from)
+        measured = measure_on_rois_of(volume, reference, roi_px, slices, str(scan), str(rois_from))
+    summary = {"scan": str(scan), **measured.summary(), **({"rois_from": str(rois_from)} if rois_from else {})}
     if plot is not None:
         from ctdenoise.simulate.nps_plot import save_nps_plot
 
@@ -135,6 +145,7 @@ def noise(
     typer.echo(
         f"  ROIs:                 {summary['n_rois']} flat of {summary['n_candidate_rois']} candidates "
         f"({roi_px}×{roi_px} px, {summary['n_slice_pairs']} slice pairs)"
+        + (f", found on {rois_from}" if rois_from else "")
     )
     if plot is not None:
         typer.echo(f"  wrote {plot}")

@@ -334,6 +334,33 @@ def measure_scan_noise(
     return ScanNoise(nps=rois_nps(volume, rois), rois=rois, candidates=candidates, global_noise_level_hu=noise_level)
 
 
+def measure_on_rois_of(
+    volume: Volume,
+    reference: Volume,
+    roi_px: int = DEFAULT_ROI_PX,
+    n_slices: int = DEFAULT_SLICES,
+    source: str = "input",
+    reference_source: str = "reference",
+) -> ScanNoise:
+    """σ and NPS of ``volume``'s noise on the flat ROIs of ``reference`` (a scan on the same grid).
+
+    To compare two versions of one scan — full dose and a (simulated) lower dose — on the same tissue: each scan's
+    own ROI selection is relative to its own noise, so a noisier scan lets more anatomy count as flat
+    (``docs/simulate.md``), which moves its σ by more than the dose does.
+
+    Raises:
+        CtDenoiseError: when the grids differ (naming both scans), or as :func:`measure_scan_noise` on
+            ``reference``.
+    """
+    if volume.shape != reference.shape or not np.allclose(volume.spacing_mm, reference.spacing_mm, rtol=1e-4):
+        raise CtDenoiseError(
+            f"{source}: not on the grid of {reference_source} ({volume.shape} at {volume.spacing_mm} mm against "
+            f"{reference.shape} at {reference.spacing_mm} mm); its ROIs cannot be reused"
+        )
+    found = measure_scan_noise(reference, roi_px, n_slices, None, reference_source)
+    return ScanNoise(rois_nps(volume, found.rois), found.rois, found.candidates, found.global_noise_level_hu)
+
+
 def rois_nps(volume: Volume, rois: FlatRois) -> NoisePowerSpectrum:
     """NPS of a scan's own noise on given flat ROIs: their slice-difference images, quadratically detrended."""
     noise = slice_difference_noise(volume, np.unique(rois.slice_index))
