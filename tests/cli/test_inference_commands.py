@@ -37,6 +37,8 @@ def test_denoise_writes_the_z2_volume_and_names_the_fallback(files):
     assert denoised.shape == (12, 24, 24)
     np.testing.assert_allclose(denoised.spacing_mm, (1.0, 0.8, 0.8), atol=1e-6)
     np.testing.assert_allclose(denoised.origin_mm, (0, 0, 49.5), atol=1e-5)
+    record = json.loads((files["folder"] / "denoised.json").read_text())  # the NIfTI's sidecar: how it was made
+    assert record["ctdenoise_inference"]["z_scale"] == 2 and record["ctdenoise_inference"]["precision"] == "fp32"
 
 
 def test_denoise_refuses_to_clobber_with_exit_code_2(files, capsys, monkeypatch):

@@ -168,3 +168,22 @@ def test_noise_on_the_rois_of_another_scan_gives_the_dose_ratio_of_two_versions_
     assert _run(["noise", low, "--rois-from", other]) == 2
     error = capsys.readouterr().err
     assert "low.nii.gz: not on the grid of" in error and len(error.strip().splitlines()) == 1
+
+
+def test_a_nifti_output_gets_a_json_sidecar_recording_how_it_was_simulated_and_never_clobbers_one(tmp_path, capsys):
+    source = tmp_path / "full.nii.gz"
+    _write_input(source)
+    target = tmp_path / "low.nii.gz"
+    assert _run(["simulate", source, target, "--dose", "0.25", "--seed", "3", "--photons", "1e5", "--no-progress"]) == 0
+    record = json.loads((tmp_path / "low.json").read_text())
+    simulation = record["simulation"]
+    assert record["image"] == "low.nii.gz" and simulation["dose_fraction"] == 0.25 and simulation["seed"] == 3
+    assert simulation["full_dose_photons"] == 1e5 and "noise_kernel" in simulation
+    assert "0.25 of the source dose" in record["derivation_description"]
+    # A sidecar already there (someone's notes) is refused before any work, like the image itself.
+    other = tmp_path / "other.json"
+    other.write_text("mine")
+    capsys.readouterr()
+    assert _run(["simulate", source, tmp_path / "other.nii.gz", "--no-progress"]) == 2
+    assert "other.json: already exists" in capsys.readouterr().err
+    assert other.read_text() == "mine" and not (tmp_path / "other.nii.gz").exists()

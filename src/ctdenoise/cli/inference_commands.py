@@ -58,12 +58,14 @@ def denoise(
     from ctdenoise.inference import denoise_volume, load_inference_model
     from ctdenoise.inference.loading import choose_runtime_precision
     from ctdenoise.io import read_volume, refuse_to_clobber, write_volume
+    from ctdenoise.io.provenance import check_provenance_path, write_provenance
 
     if reference is not None and preview is None:
         raise CtDenoiseError(f"{reference}: --reference is only shown in a --preview; add --preview PNG")
     chosen, builtin = resolve_model(model, z_scale, runtime)
     inputs = (input_path,) + ((Path(chosen),) if builtin is None else ()) + ((reference,) if reference else ())
     refuse_to_clobber(output_path, overwrite, inputs=inputs)
+    check_provenance_path(output_path, overwrite, inputs)
     if preview is not None:
         refuse_to_clobber(preview, overwrite, inputs=inputs)
     loaded = load_inference_model(chosen)
@@ -91,6 +93,7 @@ def denoise(
         num_threads=threads,
     )
     write_volume(denoised, output_path, overwrite=overwrite)
+    write_provenance(denoised, output_path, overwrite=overwrite)
     shape = "×".join(map(str, denoised.shape))
     typer.echo(f"wrote {output_path} ({shape}, {denoised.spacing_mm[0]:g} mm slices; {runtime} {precision})")
     if preview is not None:

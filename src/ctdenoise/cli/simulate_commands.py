@@ -60,11 +60,13 @@ def simulate(
 ) -> None:
     """Simulate a low-dose scan (projection-domain noise insertion + FBP) with the input's noise texture."""
     from ctdenoise.io import read_volume, refuse_to_clobber, write_volume
+    from ctdenoise.io.provenance import check_provenance_path, write_provenance
     from ctdenoise.simulate import FluxModel, fit_noise_model, simulate_low_dose
     from ctdenoise.simulate.attenuation import PADDING_BELOW_HU
     from ctdenoise.simulate.lowdose import check_simulation_arguments
 
     refuse_to_clobber(output_path, overwrite, inputs=(input_path,))
+    check_provenance_path(output_path, overwrite, (input_path,))
     choice = _kernel_choice(kernel)
     volume = read_volume(input_path)
     output_slice_mm = slice_mm if slice_mm > 0 else None
@@ -98,7 +100,10 @@ def simulate(
         clip_below_hu=PADDING_BELOW_HU,  # a scanner stores nothing below −1024 HU
     )
     written = write_volume(low_dose, output_path, overwrite=overwrite)
+    sidecar = write_provenance(low_dose, output_path, overwrite=overwrite)
     typer.echo(f"wrote {written} ({low_dose.shape[0]} slices of {low_dose.spacing_mm[0]:g} mm, dose {dose:g})")
+    if sidecar is not None:
+        typer.echo(f"wrote {sidecar} (dose, I0 along z, noise kernel, seed)")
 
 
 def noise(
