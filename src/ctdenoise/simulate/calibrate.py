@@ -217,7 +217,7 @@ def fit_noise_model(
     second_nps = nps_from_rois(rois.cut(second_noise), pixel_mm)
     second_ratio = band_noise_variance(second_nps) / scan_variance
     photons = _check_photons(
-        _solve_photons((reference.full_dose_photons, first), (first_ratio, second_ratio)), scan_noise, source
+        _solve_photons((reference.full_dose_photons, first), (first_ratio, second_ratio)), scan_noise.nps, source
     )
     fluxes = (reference.full_dose_photons, first)
     profile = ()
@@ -275,18 +275,13 @@ def _flux_profile(
     centres, relative = [], []
     for group in groups:
         subset = rois.select(group)
-        scan_variance = band_noise_variance(rois_nps(volume, subset))
+        scan_nps = rois_nps(volume, subset)
+        scan_variance = band_noise_variance(scan_nps)
         ratios = tuple(
             band_noise_variance(nps_from_rois(subset.cut(noise), pixel_mm)) / scan_variance for noise in reference_noise
         )
-        group_photons = _solve_photons(fluxes, ratios)
-        low, high = PHYSICAL_I0_RANGE
-        if not low <= group_photons <= high:
-            first, last = int(subset.slice_index.min()), int(subset.slice_index.max()) + 1
-            raise CtDenoiseError(
-                f"{source}: calibrated I0 = {group_photons:.3g} quanta per ray on slices {first}–{last} is outside "
-                f"the physical range {low:.0e}–{high:.0e}; the scan's noise does not fit the model there"
-            )
+        where = f" on slices {int(subset.slice_index.min())}–{int(subset.slice_index.max()) + 1}"
+        group_photons = _check_photons(_solve_photons(fluxes, ratios), scan_nps, source, where)
         centres.append(float(subset.slice_index.mean()) + 0.5)  # a pair (k, k+1) sits between its slices
         relative.append(group_photons / photons)
     profile = np.interp(np.arange(volume.shape[0]), centres, relative)
@@ -304,13 +299,14 @@ def _solve_photons(fluxes: tuple[float, float], variance_ratios: tuple[float, fl
     return float((quantum + np.sqrt(quantum**2 + 4.0 * electronic)) / 2.0)
 
 
-def _check_photons(photons: float, scan_noise: ScanNoise, source: str) -> float:
-    """``photons`` if inside :data:`PHYSICAL_I0_RANGE`, else an error naming the scan and why."""
+def _check_photons(photons: float, scan_nps: NoisePowerSpectrum, source: str, where: str = "") -> float:
+    """``photons`` if inside :data:`PHYSICAL_I0_RANGE`, else an error naming the scan, ``where`` in it (e.g.
+    ``" on slices 10–12"``) and the noise it was calibrated on."""
     low, high = PHYSICAL_I0_RANGE
     if not low <= photons <= high:
         raise CtDenoiseError(
-            f"{source}: calibrated I0 = {photons:.3g} quanta per ray is outside the physical range {low:.0e}–"
-            f"{high:.0e} (scan noise σ = {scan_noise.nps.noise_std_hu:.1f} HU in {len(scan_noise.rois)} flat ROIs); "
+            f"{source}: calibrated I0 = {photons:.3g} quanta per ray{where} is outside the physical range {low:.0e}–"
+            f"{high:.0e} (scan noise σ = {scan_nps.noise_std_hu:.1f} HU in {scan_nps.n_rois} flat ROIs); "
             "the scan's noise does not fit the model, give --photons instead"
         )
     return float(photons)

@@ -349,16 +349,16 @@ def measure_on_rois_of(
     (``docs/simulate.md``), which moves its σ by more than the dose does.
 
     Raises:
-        CtDenoiseError: when the grids differ (naming both scans), or as :func:`measure_scan_noise` on
-            ``reference``.
+        CtDenoiseError: when the grids differ (shape, spacing, origin or direction; naming both scans), or as
+            :func:`find_flat_rois` on ``reference``.
     """
-    if volume.shape != reference.shape or not np.allclose(volume.spacing_mm, reference.spacing_mm, rtol=1e-4):
+    if not volume.same_grid_as(reference):
         raise CtDenoiseError(
             f"{source}: not on the grid of {reference_source} ({volume.shape} at {volume.spacing_mm} mm against "
             f"{reference.shape} at {reference.spacing_mm} mm); its ROIs cannot be reused"
         )
-    found = measure_scan_noise(reference, roi_px, n_slices, None, reference_source)
-    return ScanNoise(rois_nps(volume, found.rois), found.rois, found.candidates, found.global_noise_level_hu)
+    rois, candidates, noise_level = find_flat_rois(reference, roi_px, n_slices, None, reference_source)
+    return ScanNoise(rois_nps(volume, rois), rois, candidates, noise_level)
 
 
 def rois_nps(volume: Volume, rois: FlatRois) -> NoisePowerSpectrum:
