@@ -73,8 +73,25 @@ def _print_notices_on_stderr() -> None:
         logger.addHandler(_NoteHandler(logging.WARNING))
 
 
+def _click_exception_class() -> type[Exception]:
+    """Click's ``ClickException`` (usage and bad-parameter errors), which typer vendors privately: found as a base of
+    the public ``typer.BadParameter`` rather than imported from typer's private ``_click`` package."""
+    return next(base for base in typer.BadParameter.__mro__ if base.__name__ == "ClickException")
+
+
+def _usage_error_line(error: Exception) -> str:
+    """One line for a command-line usage error: the command, click's own message, and where help is."""
+    context = getattr(error, "ctx", None)
+    command = context.command_path if context is not None else "ctdenoise"
+    message = " ".join(error.format_message().split())  # type: ignore[attr-defined]
+    return f"ctdenoise: error: {command}: {message} (see '{command} --help')"
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; bad input ends with a one-line error and exit code 2, never a traceback."""
+    """Run the CLI; bad input ends with a one-line error and exit code 2, never a traceback.
+
+    Usage errors (an unknown option, ``--dose abc``) also end in one line instead of click's usage box.
+    """
     _print_notices_on_stderr()
     # Before any command imports torch: idle OpenMP threads sleep instead of spinning on cores other processes
     # need (benchmarks/bench_threads.py measures it); a policy the user set wins.
@@ -82,10 +99,16 @@ def main(argv: list[str] | None = None) -> None:
 
     set_passive_wait_policy()
     try:
-        app(args=argv, prog_name="ctdenoise", standalone_mode=True)
+        exit_code = app(args=argv, prog_name="ctdenoise", standalone_mode=False)
+    except _click_exception_class() as error:
+        if error.format_message().strip():  # type: ignore[attr-defined]  (empty: no arguments, help was printed)
+            print(_usage_error_line(error), file=sys.stderr)
+        sys.exit(getattr(error, "exit_code", 2))
     except CtDenoiseError as error:
         print(f"ctdenoise: error: {error}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("ctdenoise: interrupted", file=sys.stderr)
         sys.exit(130)
+    if isinstance(exit_code, int) and exit_code:  # typer.Exit(code) from a command, or click's abort
+        sys.exit(exit_code)
