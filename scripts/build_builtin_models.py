@@ -320,6 +320,56 @@ def ablation_lines(ablation: Path) -> list[str]:
     return [*lines, ""]
 
 
+def cpu_budget_lines(cpu_budget: Path, widths: Path | None) -> list[str]:
+    """Networks trained within the CPU budget (``scripts/cpu_budget_builtin.py`` JSON) next to the GPU-trained
+    built-ins, and the whole-scan speed of other widths (``benchmarks/bench_width.py --json``), as a card section."""
+    runs = json.loads(cpu_budget.read_text()).get("runs", {}) if cpu_budget.exists() else {}
+    width_rows = json.loads(widths.read_text())["rows"] if widths is not None and widths.exists() else []
+    if not runs and not width_rows:
+        return []
+    lines = ["## Within the 2-hour CPU budget (what the speed and training targets cost)", ""]
+    if width_rows:
+        lines += [
+            "`python benchmarks/bench_width.py` times the built-in STResNet shape (N=4, 5×5 head) at other widths "
+            "F, OpenVINO INT8 on the issue's scans (randomly initialised; the weights do not change the arithmetic). "
+            "Narrow layers run less efficiently in oneDNN, so time does not follow MACs (F=24 is slower than F=32):",
+            "",
+            "| F | z scale | scan | MACs per output voxel | s (target ≤ 20) | GOP/s | peak RSS GB |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {row['features']} | ×{row['z_scale']} | {'150×512² at 2 mm' if row['z_scale'] == 2 else '300×512²'} "
+            f"| {row['macs_per_output_voxel']:,.0f} | {row['seconds']:.1f} | {row['gops']} | {row['peak_rss_gb']:.2f} |"
+            for row in width_rows
+        ]
+        lines.append("")
+    if runs:
+        lines += [
+            "`python scripts/cpu_budget_builtin.py` trains each `scripts/configs/cpu-budget-*.yaml` on this CPU "
+            "(FP32, about 30 minutes each, so four fit the issue's 2 hours) on the built-ins' pairs and scores its "
+            "final weights (PyTorch FP32) on the held-out real scans at 10 % dose next to the GPU-trained built-in "
+            "of the same task. Body PSNR in [−1000, 1000] HU (dB); paper-window PSNR in brackets.",
+            "",
+            "| network | trained | CPU train s | held-out scan | input | CPU-budget network | GPU-trained built-in |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, run in runs.items():
+            model = run["model"]
+            network = f"`{name}`: {model['arch']} F={model['features']} N={model['blocks']} z×{run['z_scale']}"
+            trained = f"{run['steps']} steps × {run['batch_size']} × {run['patch_zyx']}, {run['precision']}"
+            for scan, scores in run["scans"].items():
+
+                def cell(row: dict) -> str:
+                    return f"{row['psnr_body_db']:.2f} ({row['psnr_paper_window_db']:.2f})"
+
+                lines.append(
+                    f"| {network} | {trained} | {run['train_s']:.0f} | {scan} | {cell(scores['input'])} | "
+                    f"{cell(scores['cpu_budget'])} | {cell(scores['builtin_gpu'])} ({run['builtin']}) |"
+                )
+        lines.append("")
+    return lines
+
+
 ARM_LABELS = {"real": "real scans only", "phantom": "phantoms only (0.7 mm, 1 mm slices)", "both": "both"}
 
 
@@ -350,10 +400,17 @@ def training_time_lines(bench: dict) -> list[str]:
     return [*lines, f"| all | {' | ' * len(settings)}| {total:.1f} (target about 2) |", ""]
 
 
-def cards(out: Path, bench: Path | None = None, ablation: Path | None = None) -> None:
+def cards(
+    out: Path,
+    bench: Path | None = None,
+    ablation: Path | None = None,
+    cpu_budget: Path | None = None,
+    widths: Path | None = None,
+) -> None:
     """Write the model-card page from every built-in's ``card.json`` (and the speed section from a
     ``benchmarks/bench_builtin.py --json`` file, also stored in the STResNet cards under ``speed``; the data
-    ablation from ``scripts/ablate_builtin_data.py``'s JSON)."""
+    ablation from ``scripts/ablate_builtin_data.py``'s JSON; the CPU-budget section from
+    ``scripts/cpu_budget_builtin.py``'s and ``benchmarks/bench_width.py``'s JSON)."""
     from ctdenoise.builtin.catalog import builtin_card, builtin_summary
 
     lines = [CARD_HEADER]
@@ -379,6 +436,8 @@ def cards(out: Path, bench: Path | None = None, ablation: Path | None = None) ->
             card = json.loads(card_path.read_text())
             card["speed"] = summary
             card_path.write_text(json.dumps(card, indent=1) + "\n")
+    if cpu_budget is not None:
+        lines += cpu_budget_lines(cpu_budget, widths)
     for name in builtin_names():
         card, row = builtin_card(name), builtin_summary(name)
         model = card["model"]
@@ -454,9 +513,21 @@ def main() -> int:
         default=Path("benchmarks/results/ablation_data.json"),
         help="JSON from scripts/ablate_builtin_data.py (skipped when absent)",
     )
+    c.add_argument(
+        "--cpu-budget",
+        type=Path,
+        default=Path("benchmarks/results/cpu_budget.json"),
+        help="JSON from scripts/cpu_budget_builtin.py (skipped when absent)",
+    )
+    c.add_argument(
+        "--widths",
+        type=Path,
+        default=Path("benchmarks/results/bench_width.json"),
+        help="JSON from benchmarks/bench_width.py --json (skipped when absent)",
+    )
     args = parser.parse_args()
     if args.command == "cards":
-        cards(args.out, args.bench, args.ablation)
+        cards(args.out, args.bench, args.ablation, args.cpu_budget, args.widths)
         return 0
     # `--only` with no names: no built-in (evaluate then scores only the baselines and --phantom-model)
     names = args.only if args.only is not None else (BUILTIN_NAMES if args.command == "package" else builtin_names())

@@ -84,3 +84,44 @@ def test_a_deployed_model_folder_runs_as_openvino_int8(evaluation, script, tmp_p
     )
     z_scale, (_, precision, runtime) = script.phantom_model_entry(result.model_dir)
     assert (z_scale, precision, runtime) == (2, "int8", "openvino")
+
+
+def test_cards_show_the_cpu_budget_runs_and_widths(script, tmp_path):
+    scores = {"psnr_body_db": 35.04, "psnr_paper_window_db": 35.7}
+    run = {
+        "z_scale": 2,
+        "model": {"arch": "stresnet", "features": 32, "blocks": 4},
+        "steps": 1600,
+        "batch_size": 4,
+        "patch_zyx": [8, 64, 64],
+        "precision": "fp32",
+        "train_s": 1752.0,
+        "builtin": "stresnet-x2",
+        "scans": {
+            "lidc-idri-0003": {
+                "input": {"psnr_body_db": 31.77, "psnr_paper_window_db": 32.94},
+                "cpu_budget": scores,
+                "builtin_gpu": {"psnr_body_db": 35.7, "psnr_paper_window_db": 36.19},
+            }
+        },
+    }
+    width = {"features": 16, "z_scale": 1, "macs_per_output_voxel": 32000.0, "seconds": 20.87, "gops": 269}
+    (tmp_path / "budget.json").write_text(json.dumps({"runs": {"cpu-budget-stresnet-x2": run}}))
+    (tmp_path / "widths.json").write_text(json.dumps({"rows": [{**width, "peak_rss_gb": 2.13}]}))
+    script.cards(tmp_path / "cards.md", cpu_budget=tmp_path / "budget.json", widths=tmp_path / "widths.json")
+    text = (tmp_path / "cards.md").read_text()
+    assert "| 16 | ×1 | 300×512² | 32,000 | 20.9 | 269 | 2.13 |" in text
+    assert (
+        "| `cpu-budget-stresnet-x2`: stresnet F=32 N=4 z×2 | 1600 steps × 4 × [8, 64, 64], fp32 | 1752 | "
+        "lidc-idri-0003 | 31.77 (32.94) | 35.04 (35.70) | 35.70 (36.19) (stresnet-x2) |"
+    ) in text
+
+
+def test_whole_scan_timing_runs_the_network_it_is_given():
+    from ctdenoise.inference.benchmark import time_whole_scan
+
+    config = ModelConfig.of("stresnet", features=4, blocks=1, head_kernel=3, z_scale=1)
+    row = time_whole_scan(
+        (6, 24, 24), (1.0, 0.7, 0.7), "tiny", runtime="torch", precision="fp32", progress=False, config=config
+    )
+    assert row["settings"]["features"] == 4 and row["output_shape_zyx"] == [6, 24, 24] and row["seconds"] > 0

@@ -99,12 +99,18 @@ def synthetic_ct_hu(shape_zyx: Sequence[int], seed: int = 0) -> np.ndarray:
 
 def seeded_preset_model(arch: str, preset: str) -> tuple[Any, Any]:
     """A randomly initialised network of a preset as an ``InferenceModel`` (seeded: the same weights every run)."""
+    from ctdenoise.models import preset_config
+
+    return seeded_model(preset_config(preset, arch=arch))
+
+
+def seeded_model(config: Any) -> tuple[Any, Any]:
+    """A randomly initialised network of a ``ModelConfig`` as an ``InferenceModel`` (seeded; for timing only)."""
     import torch
 
     from ctdenoise.inference.loading import from_loaded_model
-    from ctdenoise.models import HUNormalization, LoadedModel, build_model, preset_config
+    from ctdenoise.models import HUNormalization, LoadedModel, build_model
 
-    config = preset_config(preset, arch=arch)
     torch.manual_seed(0)
     loaded = LoadedModel(model=build_model(config).eval(), config=config, normalization=HUNormalization())
     return from_loaded_model(loaded), config
@@ -234,8 +240,11 @@ def time_whole_scan(
     precision: str = "int8",
     num_threads: int | None = None,
     progress: bool = True,
+    config: Any = None,
 ) -> dict[str, Any]:
     """Seconds to denoise a whole synthetic scan with ``denoise_volume`` (tiling, blending and HU mapping included).
+
+    The network is a randomly initialised ``preset`` of ``arch``, or ``config`` (a ``ModelConfig``) when given.
 
     Returns:
         ``{"shape_zyx", "output_shape_zyx", "seconds", "network_s", "blend_s", "tiles", "peak_rss_gb", "model",
@@ -248,7 +257,7 @@ def time_whole_scan(
     from ctdenoise.volume import Volume
 
     with tempfile.TemporaryDirectory(prefix="ctdenoise-bench-") as scratch:
-        model, _config = seeded_preset_model(arch, preset)
+        model, config = seeded_preset_model(arch, preset) if config is None else seeded_model(config)
         if precision == "int8":
             _add_int8_files(model, Path(scratch), 8)
         volume = Volume(synthetic_ct_hu(shape_zyx), spacing_mm=tuple(spacing_mm))
@@ -263,7 +272,8 @@ def time_whole_scan(
         "blend_s": output.metadata["ctdenoise_inference"]["timing"]["blend_s"],
         "tiles": output.metadata["ctdenoise_inference"]["timing"]["tiles"],
         "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,  # Linux: kB
-        "model": arch,
+        "model": config.arch,
+        "settings": dict(config.settings),
         "runtime": runtime,
         "precision": precision,
     }
