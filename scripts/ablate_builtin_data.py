@@ -18,10 +18,10 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
-import time
 from pathlib import Path
+
+from held_out_runs import add_common_arguments, train_once
 
 ARMS = {
     "real": lambda subject: not subject.startswith("phantom-"),
@@ -47,13 +47,7 @@ def arm_manifest(pairs_dir: Path, arm: str) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=Path, default=Path("builtin-pairs"))
-    parser.add_argument("--out", type=Path, default=Path("runs/ablation"))
-    parser.add_argument("--shared", type=Path, default=Path(os.environ.get("CTDENOISE_SHARED", "../shared")))
-    parser.add_argument(
-        "--cache", type=Path, default=Path("builtin-eval"), help="held-out cases, shared with build_builtin_models.py"
-    )
-    parser.add_argument("--json", type=Path, default=Path("benchmarks/results/ablation_data.json"))
+    add_common_arguments(parser, "runs/ablation", "benchmarks/results/ablation_data.json")
     parser.add_argument("--arms", nargs="*", default=list(ARMS))
     parser.add_argument("--steps", type=int, default=None, help="override train.steps (all arms alike)")
     args = parser.parse_args()
@@ -62,7 +56,7 @@ def main() -> int:
     from ctdenoise.builtin.held_out import cached_low_dose_cases, score_case
     from ctdenoise.builtin.training_data import HELD_OUT_SCANS, real_scan_path
     from ctdenoise.io import read_volume
-    from ctdenoise.training import load_training_config, train
+    from ctdenoise.training import load_training_config
 
     results = json.loads(args.json.read_text()) if args.json.exists() else {}
     results["config"] = CONFIG.name
@@ -72,11 +66,7 @@ def main() -> int:
         if args.steps:
             overrides["train"] = {"steps": args.steps}
         config = load_training_config(CONFIG, overrides)
-        train_s = arms.get(arm, {}).get("train_s")  # a run already in --out keeps its recorded time
-        if not (args.out / arm / "last.pt").exists():
-            started = time.time()
-            train(config, args.out / arm, progress=False)
-            train_s = round(time.time() - started, 1)
+        train_s = train_once(config, args.out / arm, arms.get(arm, {}).get("train_s"))
         arms[arm] = {"train_s": train_s, "steps": config["train"]["steps"], "scans": {}}
     models = {arm: (args.out / arm / "last.pt", "fp32", "torch") for arm in args.arms}
     for scan in HELD_OUT_SCANS:

@@ -17,23 +17,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import time
 from pathlib import Path
+
+from held_out_runs import add_common_arguments, train_once
 
 CONFIGS = sorted((Path(__file__).parent / "configs").glob("cpu-budget-*.yaml"))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=Path, default=Path("builtin-pairs"))
-    parser.add_argument("--out", type=Path, default=Path("runs/cpu-budget"))
-    parser.add_argument("--shared", type=Path, default=Path(os.environ.get("CTDENOISE_SHARED", "../shared")))
-    parser.add_argument(
-        "--cache", type=Path, default=Path("builtin-eval"), help="held-out cases, shared with build_builtin_models.py"
-    )
-    parser.add_argument("--json", type=Path, default=Path("benchmarks/results/cpu_budget.json"))
+    add_common_arguments(parser, "runs/cpu-budget", "benchmarks/results/cpu_budget.json")
     parser.add_argument("--configs", nargs="*", type=Path, default=CONFIGS)
     args = parser.parse_args()
 
@@ -43,7 +37,7 @@ def main() -> int:
     from ctdenoise.builtin.training_data import HELD_OUT_SCANS, real_scan_path
     from ctdenoise.io import read_volume
     from ctdenoise.models import macs_per_output_voxel
-    from ctdenoise.training import load_training_config, train
+    from ctdenoise.training import load_training_config
     from ctdenoise.training.config import model_config
 
     results = json.loads(args.json.read_text()) if args.json.exists() else {}
@@ -53,11 +47,7 @@ def main() -> int:
         z_scale = int(load_training_config(path, {"data": {"pairs": "unused.csv"}})["model"]["z_scale"])
         config = load_training_config(path, {"data": {"pairs": str(args.pairs / f"pairs-x{z_scale}.csv")}})
         run_dir = args.out / name
-        train_s = runs.get(name, {}).get("train_s")
-        if not (run_dir / "last.pt").exists():
-            started = time.time()
-            train(config, run_dir, progress=False)
-            train_s = round(time.time() - started, 1)
+        train_s = train_once(config, run_dir, runs.get(name, {}).get("train_s"))
         builtin = f"stresnet-x{z_scale}"
         card = json.loads((BUILTIN_MODELS_DIR / builtin / "card.json").read_text())
         runs[name] = {
