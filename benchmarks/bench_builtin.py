@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -80,7 +79,7 @@ def builtin_macs_per_output_voxel(folder: str) -> float:
 
 def run_part(part: str, slab: tuple[int, int, int]) -> dict:
     from ctdenoise.inference import denoise_volume
-    from ctdenoise.inference.benchmark import seeded_preset_model, synthetic_ct_hu
+    from ctdenoise.inference.benchmark import peak_rss_gb, seeded_preset_model, synthetic_ct_hu
     from ctdenoise.volume import Volume
 
     if part in ("x2", "x1"):
@@ -106,7 +105,7 @@ def run_part(part: str, slab: tuple[int, int, int]) -> dict:
             "runtime": info["runtime"],
             "precision": info["precision"],
             "timing": info["timing"],  # network_s (inside the runtime), blend_s, tiles, total_s (after loading)
-            "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+            "peak_rss_gb": peak_rss_gb(),
             # Useful network work (no tile overlap counted) per wall second: multiply-adds of the form that runs.
             "gops": 2 * builtin_macs_per_output_voxel(info["model"]) * out.hu.size / seconds / 1e9,
         }
@@ -137,7 +136,6 @@ def main() -> None:
         print(json.dumps(run_part(args.part, slab)))
         return
     results = {}
-    training = training_time() if args.training else None
     for part in ("x2", "x1", "paper"):
         output = subprocess.run(
             [sys.executable, __file__, "--part", part, "--slab", args.slab], check=True, capture_output=True, text=True
@@ -172,6 +170,7 @@ def main() -> None:
         f"paper SRResNet-3D FP32 eager, extrapolated from {args.slab}: {paper_scan_s:.0f} s → "
         f"speed-up {speedup:.1f}× (target ≥ {TARGET_SPEEDUP:g}×)"
     )
+    training = training_time() if args.training else None  # after the scans: they run on a quiet machine
     if training is not None:
         total_h = sum(row["hours"] for row in training.values())
         config_h = sum(row["config_precision_hours"] for row in training.values())

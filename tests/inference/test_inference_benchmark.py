@@ -45,3 +45,17 @@ def test_matmul_peaks_are_positive():
     peaks = measure_matmul_peaks(size=256, repetitions=2)
     assert peaks["fp32_gops"] > 0 and peaks["bf16_gops"] > 0
     assert peaks["int8_gops"] > 0 or np.isnan(peaks["int8_gops"])
+
+
+def test_peak_rss_of_a_child_is_its_own_not_its_parents():
+    """A benchmark part started from a big process reports its own peak memory (getrusage's ru_maxrss keeps the
+    parent's high-water mark across exec on Linux, which made bench_builtin.py report 8.4 GB for a 2 GB run)."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    ballast = np.ones(600_000_000 // 8)  # 0.6 GB resident in this process before the child is started
+    code = "from ctdenoise.inference.benchmark import peak_rss_gb; print(peak_rss_gb())"
+    child_gb = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert ballast.sum() > 0 and 0.01 < child_gb < 0.4
