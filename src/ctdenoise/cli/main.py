@@ -110,5 +110,5 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("ctdenoise: interrupted", file=sys.stderr)
         sys.exit(130)
-    if isinstance(exit_code, int) and exit_code:  # typer.Exit(code) from a command, or click's abort
-        sys.exit(exit_code)
+    # Like click's standalone mode, always end in SystemExit: 0, or typer.Exit(code) from a command / click's abort.
+    sys.exit(exit_code if isinstance(exit_code, int) else 0)
