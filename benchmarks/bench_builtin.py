@@ -31,7 +31,7 @@ TARGET_SCAN_S, TARGET_RSS_GB, TARGET_SPEEDUP, TARGET_TRAINING_H = 20.0, 3.0, 30.
 def training_time(iterations: int = 2) -> dict:
     """Seconds per step on this CPU and whole-run hours of every built-in config (see the module docstring), in
     FP32 and in bf16 autocast, each with and without ``channels_last_3d``: which is fastest depends on the CPU and
-    the layer widths (torch's bf16 conv3d kernels were 2.2-2.6x slower than FP32 on this AVX-512-BF16 CPU without
+    the layer widths (torch's bf16 conv3d kernels were 2-4x slower than FP32 on this AVX-512-BF16 CPU without
     AMX), so the hours are those of the fastest setting, which ``ctdenoise train --precision`` can choose."""
     from ctdenoise.builtin.catalog import BUILTIN_NAMES
     from ctdenoise.training.config import load_training_config, model_config
