@@ -7,7 +7,8 @@ built-ins), a randomly initialised STResNet is quantized for OpenVINO INT8 (synt
 not change the arithmetic) and timed with ``denoise_volume`` on the issue's scans: z×2 on 150×512×512 at 2 mm
 (→ 300 slices) and z×1 on 300×512×512. Each run is its own process (its own peak memory). MACs per output voxel
 fall as F², but oneDNN's INT8 convolutions run narrow layers less efficiently, so the time does not follow the
-MACs; the GOP/s column (2 × MACs × output voxels / s) shows it. Prints; asserts nothing.
+MACs; the GOP/s column (2 × MACs × output voxels / seconds inside the runtime, tiling and blending not counted)
+shows it. Prints; asserts nothing.
 """
 
 from __future__ import annotations

@@ -337,7 +337,8 @@ def cpu_budget_lines(cpu_budget: Path, widths: Path | None) -> list[str]:
             "Narrow layers run less efficiently in oneDNN, so time does not follow MACs (F=24 is slower than F=32). Whole-scan times on this 2-core machine "
             'vary by up to about 20 % from run to run (compare the same F=32 shape in "Speed" above):',
             "",
-            "| F | z scale | scan | MACs per output voxel (as inference runs) | s (target ≤ 20) | GOP/s | peak RSS GB |",
+            "| F | z scale | scan | MACs per output voxel (as inference runs) | s (target ≤ 20) "
+            "| GOP/s inside the runtime | peak RSS GB |",
             "|---|---|---|---|---|---|---|",
         ]
         lines += [

@@ -266,7 +266,6 @@ def time_whole_scan(
         "runtime", "precision"}``: ``network_s`` is the time inside the runtime (first-tile compilation included),
         ``blend_s`` the tiling/blending around it, ``peak_rss_gb`` this process's peak resident memory so far.
     """
-
     from ctdenoise.inference.denoise import denoise_volume
     from ctdenoise.volume import Volume
 
