@@ -23,6 +23,7 @@ Run: ``PYTHONPATH=src .venv/bin/python scripts/validate_scan_noise.py [--slices 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from pathlib import Path
@@ -127,10 +128,14 @@ def main() -> None:
     )
     parser.add_argument("--png", type=Path, default=Path("/tmp/simulate_nps.png"), help="NPS figure path")
     parser.add_argument("--overwrite", action="store_true", help="replace --png")
+    parser.add_argument("--scans", nargs="+", help="only these scans (labels as in the table, e.g. LUNG1-001)")
+    parser.add_argument("--json", type=Path, help="also write the table's rows here")
     args = parser.parse_args()
 
     rows, panels, kernels = [], {}, {}
     for label, relative, geometry, kernel in SCANS:
+        if args.scans and label not in args.scans:
+            continue
         path = shared / "data" / relative
         if not path.exists():
             print(f"{path}: not found, skipped")
@@ -151,6 +156,8 @@ def main() -> None:
         and abs(row["ratio_refit"] / DOSE_FRACTION - 1) <= 0.10
         for row in rows
     )
+    if args.json:
+        args.json.write_text(json.dumps({"slices": args.slices, "rows": rows}, indent=1) + "\n")
     save_nps_plot(panels, args.png, normalized=True, overwrite=args.overwrite)
     print(f"\nwrote {args.png}")
     print("all targets met" if passed else "SOME TARGETS MISSED")

@@ -40,6 +40,20 @@ def test_usage_errors_end_in_one_line_naming_the_option(capsys, tmp_path):
     assert not (tmp_path / "out.nii.gz").exists()
 
 
+def test_option_without_its_value_names_the_subcommand(capsys):
+    """Click raises "requires an argument" without a context; the line still names `ctdenoise denoise`."""
+    import pytest
+
+    from ctdenoise.cli.main import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["denoise", "in.nii.gz", "out.nii.gz", "--model"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ctdenoise: error: ctdenoise denoise: Option '--model' requires an argument"), err
+    assert "(see 'ctdenoise denoise --help')" in err and err.count("\n") == 1
+
+
 def test_help_and_commands_keep_their_exit_codes():
     for argv, code in ((["--help"], 0), (["version"], 0), ([], 2)):
         completed = subprocess.run([sys.executable, "-m", "ctdenoise", *argv], capture_output=True, text=True)

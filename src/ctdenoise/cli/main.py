@@ -79,10 +79,26 @@ def _click_exception_class() -> type[Exception]:
     return next(base for base in typer.BadParameter.__mro__ if base.__name__ == "ClickException")
 
 
-def _usage_error_line(error: Exception) -> str:
+def _command_path(argv: list[str]) -> str:
+    """``"ctdenoise denoise"``: the (sub)commands named in ``argv``, for errors click raises without a context
+    (its parser's "Option '--model' requires an argument")."""
+    command, path = typer.main.get_command(app), ["ctdenoise"]
+    for token in argv:
+        commands = getattr(command, "commands", None)
+        if not commands:
+            break
+        if token in commands:
+            command = commands[token]
+            path.append(token)
+        elif not token.startswith("-"):
+            break
+    return " ".join(path)
+
+
+def _usage_error_line(error: Exception, argv: list[str]) -> str:
     """One line for a command-line usage error: the command, click's own message, and where help is."""
     context = getattr(error, "ctx", None)
-    command = context.command_path if context is not None else "ctdenoise"
+    command = context.command_path if context is not None else _command_path(argv)
     message = " ".join(error.format_message().split())  # type: ignore[attr-defined]
     return f"ctdenoise: error: {command}: {message} (see '{command} --help')"
 
@@ -102,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
         exit_code = app(args=argv, prog_name="ctdenoise", standalone_mode=False)
     except _click_exception_class() as error:
         if error.format_message().strip():  # type: ignore[attr-defined]  (empty: no arguments, help was printed)
-            print(_usage_error_line(error), file=sys.stderr)
+            print(_usage_error_line(error, sys.argv[1:] if argv is None else argv), file=sys.stderr)
         sys.exit(getattr(error, "exit_code", 2))
     except CtDenoiseError as error:
         print(f"ctdenoise: error: {error}", file=sys.stderr)
