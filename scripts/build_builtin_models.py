@@ -360,7 +360,9 @@ def cpu_budget_lines(cpu_budget: Path, widths: Path | None) -> list[str]:
             "`python scripts/cpu_budget_builtin.py` trains each `scripts/configs/cpu-budget-*.yaml` on this CPU "
             "(FP32, about 30 minutes each, so four fit the issue's 2 hours) on the built-ins' pairs and scores its "
             "final weights (PyTorch FP32) on the held-out real scans at 10 % dose next to the GPU-trained built-in "
-            "of the same task. Body PSNR in [−1000, 1000] HU (dB); paper-window PSNR in brackets.",
+            "of the same task. Body PSNR in [−1000, 1000] HU (dB); paper-window PSNR in brackets. A `-distilled` "
+            "config trains on the GPU-trained built-in's FP32 outputs instead of the full-dose scans "
+            "(`scripts/make_distillation_pairs.py`; validation and scoring keep the real full-dose scans).",
             "",
             "| network | trained | CPU train s | held-out scan | input | best Gaussian | CPU-budget network "
             "| GPU-trained built-in |",

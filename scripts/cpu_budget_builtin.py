@@ -5,8 +5,9 @@ trained in about 30 minutes each here, judged on the held-out real scans next to
     python scripts/cpu_budget_builtin.py --pairs builtin-pairs --out runs/cpu-budget --shared ../shared \\
         --cache builtin-eval --json benchmarks/results/cpu_budget.json
 
-Each ``scripts/configs/cpu-budget-*.yaml`` (default: all) trains on ``builtin-pairs/pairs-x<z>.csv`` (its z scale)
-on the CPU, timed by the wall clock (a run already in ``--out`` keeps its recorded time). Its final weights
+Each ``scripts/configs/cpu-budget-*.yaml`` (default: all) trains on ``builtin-pairs/pairs-x<z>.csv`` (its z scale;
+or the manifest its ``data.pairs`` names in ``--pairs``, e.g. distillation targets from
+``scripts/make_distillation_pairs.py``) on the CPU, timed by the wall clock (a run already in ``--out`` keeps its recorded time). Its final weights
 (``last.pt``) denoise each held-out scan's 10 %-dose case of that z scale in PyTorch FP32, scored as the model
 cards are (``ctdenoise.builtin.held_out``); the GPU-trained built-in of the same task (``stresnet-x<z>``, FP32)
 is read from its ``card.json``, scored the same way on the same cached cases. The JSON goes into the model cards
@@ -20,6 +21,7 @@ import json
 import sys
 from pathlib import Path
 
+import yaml
 from held_out_runs import add_common_arguments, train_once
 
 CONFIGS = sorted((Path(__file__).parent / "configs").glob("cpu-budget-*.yaml"))
@@ -44,8 +46,11 @@ def main() -> int:
     runs = results.setdefault("runs", {})
     for path in args.configs:
         name = path.stem
-        z_scale = int(load_training_config(path, {"data": {"pairs": "unused.csv"}})["model"]["z_scale"])
-        config = load_training_config(path, {"data": {"pairs": str(args.pairs / f"pairs-x{z_scale}.csv")}})
+        own = load_training_config(path, {"data": {"pairs": "unused.csv"}})
+        z_scale = int(own["model"]["z_scale"])
+        # The config's own manifest (e.g. distillation targets, make_distillation_pairs.py), else its z scale's.
+        pairs = yaml.safe_load(path.read_text())["data"].get("pairs") or f"pairs-x{z_scale}.csv"
+        config = load_training_config(path, {"data": {"pairs": str(args.pairs / pairs)}})
         run_dir = args.out / name
         train_s = train_once(config, run_dir, runs.get(name, {}).get("train_s"))
         builtin = f"stresnet-x{z_scale}"
