@@ -73,3 +73,26 @@ def test_a_flux_profile_of_another_scan_is_refused_before_simulating():
     volume = Volume(np.zeros((4, 32, 32), dtype=np.float32), spacing_mm=(1.0, 2.0, 2.0))
     with pytest.raises(CtDenoiseError, match="scan.nii: the flux profile has 3 slices, the scan 4"):
         simulate_low_dose(volume, 0.25, None, flux=FluxModel(relative_flux_by_slice=(1.0, 1.0, 1.0)), source="scan.nii")
+
+
+def test_calibrated_flux_reproduces_the_noise_of_a_photon_starved_scan():
+    # 320 mm of water at I0 = 3e3: a few quanta reach the detector behind the centre, where the simulator's floored
+    # Poisson counts no longer follow Q/I0 + E/I0²; the two-point solve alone lands at 0.57 × 3e3, where the
+    # simulator's noise is 1.9× the scan's. The calibrated I0 must reproduce the scan's noise: the simulator's
+    # noise at it (fresh seed), measured on the scan's ROIs, has the scan's variance in the noise band.
+    from ctdenoise.metrics.nps import nps_from_rois
+    from ctdenoise.simulate.scan_noise import band_noise_variance
+
+    clean = water_cylinder_hu(192, 2.0, 320.0)
+    one_scan = FluxModel(3e3, 10.0 / 3.0)  # dose 0.5 inserts 3× σe²: one scan of I0 = 3e3 with σe² = 10
+    noise = [low_dose_noise_hu(clean, (2.0, 2.0), 0.5, GEOMETRY, one_scan, slice_rng(99, k)) for k in range(4)]
+    volume = Volume([clean + n for n in noise], spacing_mm=(1.0, 2.0, 2.0))
+    model = fit_noise_model(volume, GEOMETRY, "standard", calibrate=True, n_slices=3, roi_px=16)
+    rois = model.scan_noise.rois
+    at_i0 = FluxModel(model.flux.full_dose_photons, 10.0 / 3.0)
+    check = {
+        int(k): low_dose_noise_hu(volume.hu[int(k)], (2.0, 2.0), 0.5, GEOMETRY, at_i0, slice_rng(7, int(k)))
+        for k in np.unique(rois.slice_index)
+    }
+    ratio = band_noise_variance(nps_from_rois(rois.cut(check), (2.0, 2.0))) / band_noise_variance(model.scan_noise.nps)
+    assert ratio == pytest.approx(1.0, abs=0.1)

@@ -14,14 +14,19 @@ Both come from the scan's own noise, measured on flat ROIs (:mod:`ctdenoise.simu
   (``scripts/validate_noise_along_z.py``). One I0 for the whole scan then puts up to 50 % too much or too
   little noise into a region. When the measured slice pairs span at least :data:`PROFILE_MIN_SPAN_MM`, they are
   split into up to :data:`PROFILE_SEGMENTS` contiguous groups along z (one per pair when each has enough ROIs),
-  I0 is calibrated on each group's ROIs as below with the same kernel, and the flux's
+  I0 is calibrated on each group's ROIs as below with the same kernel (refined too, every group's slices simulated
+  at that group's estimate in one pass), and the flux's
   ``relative_flux_by_slice`` interpolates the groups' I0 over z (linearly between group centres, constant
   beyond), relative to the I0 of all ROIs together.
 * **I0**: quantum noise variance goes as 1/I0 (Yu et al. 2012), so ``I0 = I0_ref · σ_ref² / σ_scan²`` with σ_scan
   the scan's noise and σ_ref that of the simulator's full-dose noise at the reference flux *with the matched
   kernel*, both measured on the same flat ROIs with the same detrending, as the NPS integrated over the noise band
   above 0.08 mm⁻¹ (where anatomy left in the ROIs has no power). A second pass at the estimated I0 takes the
-  electronic noise (which does not scale as 1/I0) into account. Whatever anatomy the ROIs still hold is in
+  electronic noise (which does not scale as 1/I0) into account: ``ρ(I0) = Q/I0 + E/I0²`` through both passes.
+  Where few quanta reach the detector the simulator's floored Poisson counts leave that form (a 320 mm water
+  cylinder at I0 = 3e3: its solution is 0.57× the truth, where ρ = 1.9), so the simulator's noise is measured again
+  at the solution and I0 refined by secant steps in ``(ln I0, ln ρ)`` between the closest fluxes on either side
+  of ``ρ = 1`` (up to :data:`SOLVE_PASSES`, until ρ is within :data:`SOLVE_TOLERANCE` of 1). Whatever anatomy the ROIs still hold is in
   σ_scan and therefore in the inserted noise too, so simulating a dose fraction and calibrating the result gives
   back ``a · I0`` (the self-consistency check of ``scripts/validate_scan_noise.py``).
 
@@ -31,7 +36,9 @@ thinks (e.g. a kernel the fit cannot follow, an image that is not a plain FBP re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -72,6 +79,10 @@ REFERENCE_SEED = 2_147_483_647
 PROFILE_SEGMENTS = 16
 #: The measured slice pairs must span at least this along z (mm) for an I0 profile; a slab gets one I0.
 PROFILE_MIN_SPAN_MM = 60.0
+#: Extra solves of ρ(I0) = 1 checked against the simulator's own noise at the solution (see fit_noise_model) …
+SOLVE_PASSES = 4
+#: … until ρ is within this of 1 (a 1 % variance error is a 1 % I0 error).
+SOLVE_TOLERANCE = 0.01
 #: What ``kernel`` may be: a choice by name, an NPS to match, or a ready kernel.
 KernelChoice = str | NoisePowerSpectrum | NoiseKernel
 
@@ -105,20 +116,28 @@ def _reference_noise(
     seed: int,
     progress: bool,
     label: str = "reference noise",
+    flux_by_slice: dict[int, float] | None = None,
 ) -> dict[int, np.ndarray]:
     """The noise of one full-dose scan at ``reference`` on every ROI slice, reconstructed with ``kernel``.
 
     Dose fraction 0.5 (``a′ = 1``) inserts one full-dose scan's quantum noise but 3× its electronic noise
     (``σe²(1+a)/(1−a)``, :mod:`ctdenoise.simulate.noise`), so the electronic variance is given as ``σe²/3``.
+    ``flux_by_slice``: ``{slice: I0}`` to simulate instead (only those slices), else ``reference``'s I0 on every
+    ROI slice.
     """
     pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
     one_scan = FluxModel(reference.full_dose_photons, reference.electronic_noise_variance / 3.0)
-    slices = np.unique(rois.slice_index)
+    slices = np.unique(rois.slice_index) if flux_by_slice is None else np.array(sorted(flux_by_slice), dtype=int)
     images = {}
     for index in tqdm(slices, desc=label, unit="slice", disable=not progress):
         hu_slice = volume.hu[int(index)]
         rng = slice_rng(seed, int(index))
-        images[int(index)] = low_dose_noise_hu(hu_slice, pixel_mm, 0.5, scanner, one_scan, rng, kernel)
+        flux = (
+            one_scan
+            if flux_by_slice is None
+            else FluxModel(flux_by_slice[int(index)], one_scan.electronic_noise_variance)
+        )
+        images[int(index)] = low_dose_noise_hu(hu_slice, pixel_mm, 0.5, scanner, flux, rng, kernel)
     return images
 
 
@@ -216,15 +235,40 @@ def fit_noise_model(
     second_noise = _reference_noise(volume, rois, scanner, second, chosen, seed, progress, "noise at the first I0")
     second_nps = nps_from_rois(rois.cut(second_noise), pixel_mm)
     second_ratio = band_noise_variance(second_nps) / scan_variance
-    photons = _check_photons(
-        _solve_photons((reference.full_dose_photons, first), (first_ratio, second_ratio)), scan_noise.nps, source
-    )
-    fluxes = (reference.full_dose_photons, first)
+    # Every flux the simulator's noise was measured at: I0, ρ = σ_ref² / σ_scan² there, and the noise images.
+    points = [(reference.full_dose_photons, first_ratio, noise), (first, second_ratio, second_noise)]
+    estimate = _within_bracket(_solve_photons((points[0][0], first), (first_ratio, second_ratio)), points)
+    last_nps = second_nps
+    # Where few quanta reach the detector (shoulders, wide patients, low I0) the simulator's counts are Poisson
+    # with a floor, not the Gaussian Q/I0 + E/I0² of the solve above: check ρ at the solution and refine it.
+    for _ in range(SOLVE_PASSES):
+        photons = float(np.clip(estimate, *PHYSICAL_I0_RANGE))  # an estimate outside the range fails below
+        if min(abs(flux / photons - 1.0) for flux, _, _ in points) < SOLVE_TOLERANCE:
+            break
+        check = FluxModel(photons, reference.electronic_noise_variance)
+        check_noise = _reference_noise(volume, rois, scanner, check, chosen, seed, progress, "noise at the solved I0")
+        last_nps = nps_from_rois(rois.cut(check_noise), pixel_mm)
+        points.append((photons, band_noise_variance(last_nps) / scan_variance, check_noise))
+        if abs(points[-1][1] - 1.0) < SOLVE_TOLERANCE:
+            estimate = photons
+            break
+        estimate = _within_bracket(_secant_photons(_closest_pair(points)), points)
+    photons = _check_photons(estimate, scan_noise.nps, source)
+    # The groups along z solve the two-point form between the reference and the point nearest ρ = 1: far apart,
+    # so Q and E stay well determined (two nearly equal fluxes leave them to the measurement noise).
+    nearest = min(points[1:], key=lambda point: abs(np.log(point[1])))
+    fluxes, noises = (points[0][0], nearest[0]), (points[0][2], nearest[2])
     profile = ()
     if z_profile:
-        profile = _flux_profile(volume, rois, (noise, second_noise), fluxes, photons, pixel_mm, source)
+
+        def noise_at(flux_by_slice: dict[int, float]) -> dict[int, np.ndarray]:
+            return _reference_noise(
+                volume, rois, scanner, reference, chosen, seed, progress, "noise at the I0 along z", flux_by_slice
+            )
+
+        profile = _flux_profile(volume, rois, noises, fluxes, photons, pixel_mm, source, noise_at)
     flux = FluxModel(photons, reference.electronic_noise_variance, profile)
-    return ScanNoiseModel(flux, chosen, scan_noise, second_nps.noise_std_hu, note)
+    return ScanNoiseModel(flux, chosen, scan_noise, last_nps.noise_std_hu, note)
 
 
 def _scanner_kernel(volume: Volume) -> str:
@@ -266,22 +310,50 @@ def _flux_profile(
     photons: float,
     pixel_mm: tuple[float, float],
     source: str,
+    noise_at: Callable[[dict[int, float]], dict[int, np.ndarray]],
 ) -> tuple[float, ...]:
     """Each slice's I0 relative to ``photons``: I0 calibrated per group of :func:`profile_segments` (from the
-    reference noise at both ``fluxes``, as for all ROIs together), interpolated over z; () for one group."""
+    reference noise at both ``fluxes``, then refined as for all ROIs together, each pass simulating every group's
+    slices at that group's own estimate with ``noise_at``), interpolated over z; () for one group."""
     groups = profile_segments(rois, volume.spacing_mm[0])
     if len(groups) < 2:
         return ()
+    subsets = [rois.select(group) for group in groups]
+    scan_nps = [rois_nps(volume, subset) for subset in subsets]
+    scan_variances = [band_noise_variance(nps) for nps in scan_nps]
+
+    def ratio(subset: FlatRois, variance: float, noise: dict[int, np.ndarray]) -> float:
+        return band_noise_variance(nps_from_rois(subset.cut(noise), pixel_mm)) / variance
+
+    points = [
+        [(flux, ratio(subset, variance, noise), None) for flux, noise in zip(fluxes, reference_noise, strict=True)]
+        for subset, variance in zip(subsets, scan_variances, strict=True)
+    ]
+    estimates = [_within_bracket(_solve_photons(fluxes, (group[0][1], group[1][1])), group) for group in points]
+    done = [False] * len(groups)
+    for _ in range(SOLVE_PASSES):
+        trial = {}
+        for index, (subset, group) in enumerate(zip(subsets, points, strict=True)):
+            flux = float(np.clip(estimates[index], *PHYSICAL_I0_RANGE))
+            done[index] = done[index] or min(abs(point[0] / flux - 1.0) for point in group) < SOLVE_TOLERANCE
+            if not done[index]:
+                trial.update({int(k): flux for k in np.unique(subset.slice_index)})
+        if not trial:
+            break
+        noise = noise_at(trial)
+        for index, (subset, group) in enumerate(zip(subsets, points, strict=True)):
+            if done[index]:
+                continue
+            flux = trial[int(subset.slice_index[0])]
+            group.append((flux, ratio(subset, scan_variances[index], noise), None))
+            if abs(group[-1][1] - 1.0) < SOLVE_TOLERANCE:
+                estimates[index], done[index] = flux, True
+            else:
+                estimates[index] = _within_bracket(_secant_photons(_closest_pair(group)), group)
     centres, relative = [], []
-    for group in groups:
-        subset = rois.select(group)
-        scan_nps = rois_nps(volume, subset)
-        scan_variance = band_noise_variance(scan_nps)
-        ratios = tuple(
-            band_noise_variance(nps_from_rois(subset.cut(noise), pixel_mm)) / scan_variance for noise in reference_noise
-        )
+    for subset, nps, estimate in zip(subsets, scan_nps, estimates, strict=True):
         where = f" on slices {int(subset.slice_index.min())}–{int(subset.slice_index.max()) + 1}"
-        group_photons = _check_photons(_solve_photons(fluxes, ratios), scan_nps, source, where)
+        group_photons = _check_photons(estimate, nps, source, where)
         centres.append(float(subset.slice_index.mean()) + 0.5)  # a pair (k, k+1) sits between its slices
         relative.append(group_photons / photons)
     profile = np.interp(np.arange(volume.shape[0]), centres, relative)
@@ -297,6 +369,37 @@ def _solve_photons(fluxes: tuple[float, float], variance_ratios: tuple[float, fl
     if electronic <= 0 or quantum <= 0:  # both ratios agree with pure quantum noise (or their scatter hides E)
         return float(fluxes[1] * variance_ratios[1])
     return float((quantum + np.sqrt(quantum**2 + 4.0 * electronic)) / 2.0)
+
+
+def _closest_pair(points: list[tuple[float, float, Any]]) -> tuple[tuple[float, float, Any], ...]:
+    """The two measured ``(I0, ρ, noise)`` points to solve ``ρ = 1`` between: the closest on either side of it
+    (ρ falls as I0 rises), else the two closest to it (in ``|ln ρ|``)."""
+    above = [point for point in points if point[1] >= 1.0]
+    below = [point for point in points if point[1] < 1.0]
+    if above and below:
+        return min(above, key=lambda point: point[1]), max(below, key=lambda point: point[1])
+    return tuple(sorted(points, key=lambda point: abs(np.log(point[1])))[:2])
+
+
+def _within_bracket(estimate: float, points: list[tuple[float, float, Any]]) -> float:
+    """``estimate``, unless the measured points bracket ``ρ = 1`` and it lies outside: then the secant of the
+    bracket (ρ falls as I0 rises, so the root lies between the closest fluxes with ρ ≥ 1 and ρ < 1)."""
+    pair = _closest_pair(points)
+    if (pair[0][1] >= 1.0) == (pair[1][1] >= 1.0):
+        return estimate
+    low, high = sorted((pair[0][0], pair[1][0]))
+    return estimate if low <= estimate <= high else _secant_photons(pair)
+
+
+def _secant_photons(pair: tuple[tuple[float, float, Any], ...]) -> float:
+    """I0 with ``ρ(I0) = 1`` by a secant step in ``(ln I0, ln ρ)`` through two measured points: exact for any
+    power law ``ρ ∝ I0^−k`` (k = 1 quantum noise, 2 electronic, less where the counts' floor caps the variance)."""
+    (f0, r0, _), (f1, r1, _) = pair
+    (f0, f1), (r0, r1) = np.log([f0, f1]), np.log([r0, r1])
+    if abs(r1 - r0) < 1e-12 or (r1 - r0) * (f1 - f0) >= 0:  # ρ must fall as I0 rises; else scale the closer one
+        flux, ratio = (f0, r0) if abs(r0) < abs(r1) else (f1, r1)
+        return float(np.exp(flux + ratio))
+    return float(np.exp(f1 - r1 * (f1 - f0) / (r1 - r0)))
 
 
 def _check_photons(photons: float, scan_nps: NoisePowerSpectrum, source: str, where: str = "") -> float:
