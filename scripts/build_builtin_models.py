@@ -270,7 +270,7 @@ phantom test split (cohort subjects never trained or validated on, 48×448×448 
 0.3 dB over the body; within 0.1 dB on the real held-out scans). The calibration is not the cause: on 8 patches of
 phantom-006 (`stresnet-x1`, FP32 45.22 dB in the paper window), plain post-training INT8 gives 44.65–44.82 dB
 whether its ranges come from the real scans alone or with three phantom training subjects, with preset PERFORMANCE or
-MIXED, min-max, histogram or mean-quantile ranges, channel alignment or full bias correction. What loses the
+MIXED, min-max, histogram or mean-quantile ranges, channel alignment (a no-op here) or full bias correction. What loses the
 precision is the 8-bit residual stream: keeping the first residual block in float gives 45.09 dB, and NNCF's
 accuracy control with phantom patches among its validation patches 45.20 dB (the whole phantom-006 volume: 49.09 dB
 against FP32 49.13), but it keeps 9 of 21 convolutions in float and denoises a 100×512² scan in 24.7 s against 10.4 s

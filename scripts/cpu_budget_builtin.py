@@ -87,7 +87,9 @@ def main() -> int:
                 flush=True,
             )
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1) + "\n")
+        partial = args.json.with_suffix(".json.partial")  # every config's results: never half-written
+        partial.write_text(json.dumps(results, indent=1) + "\n")
+        partial.replace(args.json)
     return 0
 
 

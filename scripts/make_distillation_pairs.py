@@ -8,7 +8,8 @@ the row's low-dose input is written beside it as ``teacher_<teacher>.nii.gz``, o
 ``<pairs>/pairs-x<z>-distilled-<teacher>.csv`` lists it as the row's target. Validation rows keep the real
 full-dose target, so validation PSNR still measures agreement with the real scan. A config names the manifest in
 ``data.pairs`` (a file in ``--pairs``; ``scripts/cpu_budget_builtin.py`` resolves it there), e.g.
-``scripts/configs/cpu-budget-stresnet16-x2-distilled.yaml``.
+``scripts/configs/cpu-budget-stresnet16-x2-distilled.yaml``. Teacher outputs already there are reused: after
+rebuilding the pairs or the teacher, give ``--overwrite``.
 
 The teacher's output has no full-dose noise of its own, so the student's L2 loss no longer spends its steps
 averaging that noise away; what the teacher gets wrong, the student learns too.

@@ -148,6 +148,10 @@ def main() -> None:
             if position == args.positions[0]:
                 panels[f"{label} ({kernel}), normalised NPS"] = curves
             print(f"{label} slices {row['slices']}: done in {row['seconds']:.0f} s", flush=True)
+    if not rows:
+        raise SystemExit(
+            f"no scan validated: none of {args.scans or 'the scans'} found (labels: {[s[0] for s in SCANS]})"
+        )
     print_table(rows, kernels)
     passed = all(
         row["correlation"] >= 0.95

@@ -96,3 +96,20 @@ def test_calibrated_flux_reproduces_the_noise_of_a_photon_starved_scan():
     }
     ratio = band_noise_variance(nps_from_rois(rois.cut(check), (2.0, 2.0))) / band_noise_variance(model.scan_noise.nps)
     assert ratio == pytest.approx(1.0, abs=0.1)
+
+
+def test_the_i0_secant_is_exact_for_a_power_law_and_stays_bounded():
+    from ctdenoise.simulate.calibrate import _secant_photons, _within_bracket
+
+    def point(i0: float, k: float = 1.5) -> tuple[float, float, None]:
+        return (i0, (i0 / 3e3) ** -k, None)  # ρ ∝ I0^−k, ρ = 1 at 3e3
+
+    assert _secant_photons((point(1e3), point(1e4))) == pytest.approx(3e3, rel=1e-9)
+    assert _secant_photons((point(5e3, 2.0), point(8e3, 2.0))) == pytest.approx(3e3, rel=1e-9)  # extrapolated
+    # A nearly flat pair (ρ ∝ I0^−0.01) would jump to 1e34; the step stops where ρ ∝ I0^−0.5 would put the root.
+    flat = ((1e3, 1.2, None), (1.1e3, 1.1999, None))
+    assert _secant_photons(flat) == pytest.approx(1.1e3 * 1.1999**2, rel=1e-6)
+    # Points that bracket ρ = 1 keep a stray estimate inside the bracket.
+    bracket = [(2e5, 0.01, None), (1e3, 2.0, None), (4e3, 0.8, None)]
+    assert _within_bracket(1e5, bracket) == pytest.approx(np.sqrt(1e3 * 4e3))
+    assert _within_bracket(2.5e3, bracket) == 2.5e3

@@ -26,7 +26,9 @@ Both come from the scan's own noise, measured on flat ROIs (:mod:`ctdenoise.simu
   Where few quanta reach the detector the simulator's floored Poisson counts leave that form (a 320 mm water
   cylinder at I0 = 3e3: its solution is 0.57× the truth, where ρ = 1.9), so the simulator's noise is measured again
   at the solution and I0 refined by secant steps in ``(ln I0, ln ρ)`` between the closest fluxes on either side
-  of ``ρ = 1`` (up to :data:`SOLVE_PASSES`, until ρ is within :data:`SOLVE_TOLERANCE` of 1). Whatever anatomy the ROIs still hold is in
+  of ``ρ = 1`` (from the two nearest it while all lie on one side, a step no longer than ``ρ ∝ I0^−0.5`` needs),
+  up to :data:`SOLVE_PASSES` times, until ρ is within :data:`SOLVE_TOLERANCE` of 1 or the next I0 is one already
+  measured (the last estimate is then used as it is). Whatever anatomy the ROIs still hold is in
   σ_scan and therefore in the inserted noise too, so simulating a dose fraction and calibrating the result gives
   back ``a · I0`` (the self-consistency check of ``scripts/validate_scan_noise.py``).
 
@@ -75,7 +77,8 @@ PHYSICAL_I0_RANGE = (1.0e3, 1.0e8)
 REFERENCE_SEED = 2_147_483_647
 #: Most groups of slice pairs along z the I0 profile is calibrated on (each needs ``MIN_ROIS`` flat ROIs).
 #: One per pair follows I0 best: on the five real scans, 4 groups of 3 pairs left the profile up to 1.77× off a
-#: slab's own I0, 12 groups of 16 pairs 1.43×, one group per pair (16) 1.19× (``scripts/validate_noise_along_z.py``).
+#: slab's own I0, 12 groups of 16 pairs 1.43×, one group per pair (16) 1.19× (``scripts/validate_noise_along_z.py``,
+#: two-point solve; 1.23× with the refined solve).
 PROFILE_SEGMENTS = 16
 #: The measured slice pairs must span at least this along z (mm) for an I0 profile; a slab gets one I0.
 PROFILE_MIN_SPAN_MM = 60.0
@@ -95,8 +98,9 @@ class ScanNoiseModel:
         flux: full-dose I0 (calibrated, or the reference when not calibrated) and electronic noise.
         kernel: reconstruction kernel of the inserted noise.
         scan_noise: the scan's own measured noise, or None when it was not needed or not measurable.
-        reference_std_hu: σ of the simulator's full-dose noise at the reference flux with ``kernel`` on the
-            scan's ROIs (None when not computed).
+        reference_std_hu: σ of the simulator's full-dose noise with ``kernel`` on the scan's ROIs — at the
+            reference flux without calibration, else at the simulated I0 whose noise came closest to the scan's
+            (None when not computed).
         note: how the kernel was chosen (printed by the CLI, so a fallback is never silent).
     """
 
@@ -238,7 +242,6 @@ def fit_noise_model(
     # Every flux the simulator's noise was measured at: I0, ρ = σ_ref² / σ_scan² there, and the noise images.
     points = [(reference.full_dose_photons, first_ratio, noise), (first, second_ratio, second_noise)]
     estimate = _within_bracket(_solve_photons((points[0][0], first), (first_ratio, second_ratio)), points)
-    last_nps = second_nps
     # Where few quanta reach the detector (shoulders, wide patients, low I0) the simulator's counts are Poisson
     # with a floor, not the Gaussian Q/I0 + E/I0² of the solve above: check ρ at the solution and refine it.
     for _ in range(SOLVE_PASSES):
@@ -247,8 +250,8 @@ def fit_noise_model(
             break
         check = FluxModel(photons, reference.electronic_noise_variance)
         check_noise = _reference_noise(volume, rois, scanner, check, chosen, seed, progress, "noise at the solved I0")
-        last_nps = nps_from_rois(rois.cut(check_noise), pixel_mm)
-        points.append((photons, band_noise_variance(last_nps) / scan_variance, check_noise))
+        check_nps = nps_from_rois(rois.cut(check_noise), pixel_mm)
+        points.append((photons, band_noise_variance(check_nps) / scan_variance, check_noise))
         if abs(points[-1][1] - 1.0) < SOLVE_TOLERANCE:
             estimate = photons
             break
@@ -268,7 +271,8 @@ def fit_noise_model(
 
         profile = _flux_profile(volume, rois, noises, fluxes, photons, pixel_mm, source, noise_at)
     flux = FluxModel(photons, reference.electronic_noise_variance, profile)
-    return ScanNoiseModel(flux, chosen, scan_noise, last_nps.noise_std_hu, note)
+    closest = min(points, key=lambda point: abs(np.log(point[1])))
+    return ScanNoiseModel(flux, chosen, scan_noise, nps_from_rois(rois.cut(closest[2]), pixel_mm).noise_std_hu, note)
 
 
 def _scanner_kernel(volume: Volume) -> str:
@@ -382,24 +386,28 @@ def _closest_pair(points: list[tuple[float, float, Any]]) -> tuple[tuple[float, 
 
 
 def _within_bracket(estimate: float, points: list[tuple[float, float, Any]]) -> float:
-    """``estimate``, unless the measured points bracket ``ρ = 1`` and it lies outside: then the secant of the
-    bracket (ρ falls as I0 rises, so the root lies between the closest fluxes with ρ ≥ 1 and ρ < 1)."""
+    """``estimate``, unless the measured points bracket ``ρ = 1`` and it lies outside: then the bracket's geometric
+    middle (ρ falls as I0 rises, so the root lies between the closest fluxes with ρ ≥ 1 and ρ < 1)."""
     pair = _closest_pair(points)
     if (pair[0][1] >= 1.0) == (pair[1][1] >= 1.0):
         return estimate
     low, high = sorted((pair[0][0], pair[1][0]))
-    return estimate if low <= estimate <= high else _secant_photons(pair)
+    return estimate if low <= estimate <= high else float(np.sqrt(low * high))
 
 
 def _secant_photons(pair: tuple[tuple[float, float, Any], ...]) -> float:
     """I0 with ``ρ(I0) = 1`` by a secant step in ``(ln I0, ln ρ)`` through two measured points: exact for any
     power law ``ρ ∝ I0^−k`` (k = 1 quantum noise, 2 electronic, less where the counts' floor caps the variance)."""
     (f0, r0, _), (f1, r1, _) = pair
+    if not (np.isfinite([r0, r1]).all() and min(r0, r1) > 0):
+        raise CtDenoiseError("no measurable noise to calibrate I0 on (a noise variance ratio is zero or not finite)")
     (f0, f1), (r0, r1) = np.log([f0, f1]), np.log([r0, r1])
+    near_flux, near_ratio = (f0, r0) if abs(r0) < abs(r1) else (f1, r1)
     if abs(r1 - r0) < 1e-12 or (r1 - r0) * (f1 - f0) >= 0:  # ρ must fall as I0 rises; else scale the closer one
-        flux, ratio = (f0, r0) if abs(r0) < abs(r1) else (f1, r1)
-        return float(np.exp(flux + ratio))
-    return float(np.exp(f1 - r1 * (f1 - f0) / (r1 - r0)))
+        return float(np.exp(near_flux + near_ratio))
+    step = f1 - r1 * (f1 - f0) / (r1 - r0) - near_flux
+    # A nearly flat pair extrapolates far: no step beyond what ρ ∝ I0^−0.5 would need from the nearer point.
+    return float(np.exp(near_flux + np.clip(step, -2.0 * abs(near_ratio), 2.0 * abs(near_ratio))))
 
 
 def _check_photons(photons: float, scan_nps: NoisePowerSpectrum, source: str, where: str = "") -> float:
