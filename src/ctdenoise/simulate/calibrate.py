@@ -130,18 +130,13 @@ def _reference_noise(
     ROI slice.
     """
     pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
-    one_scan = FluxModel(reference.full_dose_photons, reference.electronic_noise_variance / 3.0)
-    slices = np.unique(rois.slice_index) if flux_by_slice is None else np.array(sorted(flux_by_slice), dtype=int)
+    if flux_by_slice is None:
+        flux_by_slice = dict.fromkeys(np.unique(rois.slice_index).tolist(), reference.full_dose_photons)
     images = {}
-    for index in tqdm(slices, desc=label, unit="slice", disable=not progress):
-        hu_slice = volume.hu[int(index)]
+    for index in tqdm(sorted(flux_by_slice), desc=label, unit="slice", disable=not progress):
+        one_scan = FluxModel(flux_by_slice[index], reference.electronic_noise_variance / 3.0)
         rng = slice_rng(seed, int(index))
-        flux = (
-            one_scan
-            if flux_by_slice is None
-            else FluxModel(flux_by_slice[int(index)], one_scan.electronic_noise_variance)
-        )
-        images[int(index)] = low_dose_noise_hu(hu_slice, pixel_mm, 0.5, scanner, flux, rng, kernel)
+        images[int(index)] = low_dose_noise_hu(volume.hu[int(index)], pixel_mm, 0.5, scanner, one_scan, rng, kernel)
     return images
 
 
@@ -242,20 +237,18 @@ def fit_noise_model(
     # Every flux the simulator's noise was measured at: I0, ρ = σ_ref² / σ_scan² there, and the noise images.
     points = [(reference.full_dose_photons, first_ratio, noise), (first, second_ratio, second_noise)]
     estimate = _within_bracket(_solve_photons((points[0][0], first), (first_ratio, second_ratio)), points)
+    slices = np.unique(rois.slice_index).tolist()
+
+    def noise_at(flux_by_slice: dict[int, float], label: str) -> dict[int, np.ndarray]:
+        return _reference_noise(volume, rois, scanner, reference, chosen, seed, progress, label, flux_by_slice)
+
+    def measure_all(trial: dict[int, float]) -> dict[int, tuple[float, dict[int, np.ndarray]]]:
+        check_noise = noise_at(dict.fromkeys(slices, trial[0]), "noise at the solved I0")
+        return {0: (band_noise_variance(nps_from_rois(rois.cut(check_noise), pixel_mm)) / scan_variance, check_noise)}
+
     # Where few quanta reach the detector (shoulders, wide patients, low I0) the simulator's counts are Poisson
     # with a floor, not the Gaussian Q/I0 + E/I0² of the solve above: check ρ at the solution and refine it.
-    for _ in range(SOLVE_PASSES):
-        photons = float(np.clip(estimate, *PHYSICAL_I0_RANGE))  # an estimate outside the range fails below
-        if min(abs(flux / photons - 1.0) for flux, _, _ in points) < SOLVE_TOLERANCE:
-            break
-        check = FluxModel(photons, reference.electronic_noise_variance)
-        check_noise = _reference_noise(volume, rois, scanner, check, chosen, seed, progress, "noise at the solved I0")
-        check_nps = nps_from_rois(rois.cut(check_noise), pixel_mm)
-        points.append((photons, band_noise_variance(check_nps) / scan_variance, check_noise))
-        if abs(points[-1][1] - 1.0) < SOLVE_TOLERANCE:
-            estimate = photons
-            break
-        estimate = _within_bracket(_secant_photons(_closest_pair(points)), points)
+    (estimate,) = _refine_photons([points], [estimate], measure_all)
     photons = _check_photons(estimate, scan_noise.nps, source)
     # The groups along z solve the two-point form between the reference and the point nearest ρ = 1: far apart,
     # so Q and E stay well determined (two nearly equal fluxes leave them to the measurement noise).
@@ -263,13 +256,16 @@ def fit_noise_model(
     fluxes, noises = (points[0][0], nearest[0]), (points[0][2], nearest[2])
     profile = ()
     if z_profile:
-
-        def noise_at(flux_by_slice: dict[int, float]) -> dict[int, np.ndarray]:
-            return _reference_noise(
-                volume, rois, scanner, reference, chosen, seed, progress, "noise at the I0 along z", flux_by_slice
-            )
-
-        profile = _flux_profile(volume, rois, noises, fluxes, photons, pixel_mm, source, noise_at)
+        profile = _flux_profile(
+            volume,
+            rois,
+            noises,
+            fluxes,
+            photons,
+            pixel_mm,
+            source,
+            lambda trial: noise_at(trial, "noise at the I0 along z"),
+        )
     flux = FluxModel(photons, reference.electronic_noise_variance, profile)
     closest = min(points, key=lambda point: abs(np.log(point[1])))
     return ScanNoiseModel(flux, chosen, scan_noise, nps_from_rois(rois.cut(closest[2]), pixel_mm).noise_std_hu, note)
@@ -334,26 +330,12 @@ def _flux_profile(
         for subset, variance in zip(subsets, scan_variances, strict=True)
     ]
     estimates = [_within_bracket(_solve_photons(fluxes, (group[0][1], group[1][1])), group) for group in points]
-    done = [False] * len(groups)
-    for _ in range(SOLVE_PASSES):
-        trial = {}
-        for index, (subset, group) in enumerate(zip(subsets, points, strict=True)):
-            flux = float(np.clip(estimates[index], *PHYSICAL_I0_RANGE))
-            done[index] = done[index] or min(abs(point[0] / flux - 1.0) for point in group) < SOLVE_TOLERANCE
-            if not done[index]:
-                trial.update({int(k): flux for k in np.unique(subset.slice_index)})
-        if not trial:
-            break
-        noise = noise_at(trial)
-        for index, (subset, group) in enumerate(zip(subsets, points, strict=True)):
-            if done[index]:
-                continue
-            flux = trial[int(subset.slice_index[0])]
-            group.append((flux, ratio(subset, scan_variances[index], noise), None))
-            if abs(group[-1][1] - 1.0) < SOLVE_TOLERANCE:
-                estimates[index], done[index] = flux, True
-            else:
-                estimates[index] = _within_bracket(_secant_photons(_closest_pair(group)), group)
+
+    def measure_groups(trial: dict[int, float]) -> dict[int, tuple[float, None]]:
+        noise = noise_at({int(k): flux for index, flux in trial.items() for k in np.unique(subsets[index].slice_index)})
+        return {index: (ratio(subsets[index], scan_variances[index], noise), None) for index in trial}
+
+    estimates = _refine_photons(points, estimates, measure_groups)
     centres, relative = [], []
     for subset, nps, estimate in zip(subsets, scan_nps, estimates, strict=True):
         where = f" on slices {int(subset.slice_index.min())}–{int(subset.slice_index.max()) + 1}"
@@ -373,6 +355,36 @@ def _solve_photons(fluxes: tuple[float, float], variance_ratios: tuple[float, fl
     if electronic <= 0 or quantum <= 0:  # both ratios agree with pure quantum noise (or their scatter hides E)
         return float(fluxes[1] * variance_ratios[1])
     return float((quantum + np.sqrt(quantum**2 + 4.0 * electronic)) / 2.0)
+
+
+def _refine_photons(
+    points: list[list[tuple[float, float, Any]]],
+    estimates: list[float],
+    measure: Callable[[dict[int, float]], dict[int, tuple[float, Any]]],
+) -> list[float]:
+    """Refine each group's I0 estimate on the simulator's own noise (module docstring): up to :data:`SOLVE_PASSES`
+    times, ``measure({group: I0})`` gives ``{group: (ρ, noise)}`` at the groups still open (one simulation for all
+    of them), which join ``points[group]``; a group closes when ρ is within :data:`SOLVE_TOLERANCE` of 1 or its next
+    I0 is one already measured. Estimates outside :data:`PHYSICAL_I0_RANGE` are simulated at its edge and returned
+    as they are, for the caller's range check."""
+    estimates, done = list(estimates), [False] * len(points)
+    for _ in range(SOLVE_PASSES):
+        trial = {}
+        for index, group in enumerate(points):
+            flux = float(np.clip(estimates[index], *PHYSICAL_I0_RANGE))
+            done[index] = done[index] or min(abs(point[0] / flux - 1.0) for point in group) < SOLVE_TOLERANCE
+            if not done[index]:
+                trial[index] = flux
+        if not trial:
+            break
+        for index, (ratio, noise) in measure(trial).items():
+            group = points[index]
+            group.append((trial[index], ratio, noise))
+            if abs(ratio - 1.0) < SOLVE_TOLERANCE:
+                estimates[index], done[index] = trial[index], True
+            else:
+                estimates[index] = _within_bracket(_secant_photons(_closest_pair(group)), group)
+    return estimates
 
 
 def _closest_pair(points: list[tuple[float, float, Any]]) -> tuple[tuple[float, float, Any], ...]:
