@@ -3,7 +3,7 @@ import pytest
 
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.simulate.geometry import FanBeamGeometry
-from ctdenoise.simulate.noise import FluxModel, missing_dose_noise
+from ctdenoise.simulate.noise import FluxModel, log_count_bias, missing_dose_noise
 from ctdenoise.simulate.noise_kernel import STANDARD_KERNEL, NoiseKernel
 from ctdenoise.simulate.validation import noise_dose_scaling, noise_power_shape
 
@@ -23,6 +23,29 @@ def test_log_domain_variance_is_the_missing_dose_variance(dose_fraction):
     expected = (1 - a) / (a * detected) + flux.electronic_noise_variance * (1 - a * a) / (a * a * detected**2)
     assert noise[:, centre].var(axis=0).mean() == pytest.approx(expected.mean(), rel=0.05)
     assert abs(noise[:, centre].mean()) < 0.1 * np.sqrt(expected.mean())
+
+
+@pytest.mark.parametrize("electronic_variance", [0.0, 16.7])
+@pytest.mark.parametrize("expected_counts", [0.3, 2.0, 5.0, 20.0, 2000.0])
+def test_log_count_bias_is_the_mean_of_the_log_of_floored_noisy_counts(expected_counts, electronic_variance):
+    # Independent reference: the sample mean of ln(λ / max(C + e, 0.5)) over 2e6 Poisson + Gaussian draws.
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(expected_counts, 2_000_000) + rng.normal(0.0, np.sqrt(electronic_variance), 2_000_000)
+    log_ratio = np.log(expected_counts / np.maximum(counts, 0.5))
+    tolerance = 5.0 * log_ratio.std() / np.sqrt(log_ratio.size) + 1e-4
+    assert log_count_bias(np.array([expected_counts]), electronic_variance)[0] == pytest.approx(
+        log_ratio.mean(), abs=tolerance
+    )
+
+
+def test_missing_dose_noise_is_zero_mean_where_few_quanta_arrive():
+    # About 3 expected quanta per ray at a = 0.25 (a′ = 1/3): the raw log of the counts is biased by +0.4.
+    geometry = FanBeamGeometry.preset("siemens").with_views(400)
+    flux = FluxModel(full_dose_photons=1e4, electronic_noise_variance=10.0)
+    sinogram = np.full((geometry.n_views, geometry.n_channels), np.log(1e4 / 9.0), dtype=np.float32)
+    noise = missing_dose_noise(sinogram, 0.25, geometry, flux, np.random.default_rng(2))
+    centre = noise[:, geometry.n_channels // 2 - 20 : geometry.n_channels // 2 + 20]
+    assert abs(centre.mean()) < 5.0 * centre.std() / np.sqrt(centre.size)
 
 
 #: A sharp matched kernel (|T|² = exp(3x² − 1.5x⁴), up to the 2 mm pixels' Nyquist frequency): the laws must not care.
