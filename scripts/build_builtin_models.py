@@ -330,6 +330,43 @@ def ablation_lines(ablation: Path) -> list[str]:
     return [*lines, ""]
 
 
+def ceiling_lines(ceiling: Path) -> list[str]:
+    """How far the z×1 quality targets sit from what any denoiser can score (``scripts/psnr_ceiling.py`` JSON), next
+    to the GPU-trained ``stresnet-x1``'s FP32 held-out body PSNR, as a card section."""
+    from ctdenoise.builtin.catalog import builtin_card
+
+    rows = json.loads(ceiling.read_text())
+    held_out = builtin_card("stresnet-x1").get("held_out", {})
+    lines = [
+        "## How high the z×1 targets sit (`python scripts/psnr_ceiling.py`)",
+        "",
+        "The full-dose reference carries the scanner's own noise, which no denoiser can know. An output that is "
+        "exactly the noise-free anatomy scores the reference's noise variance; guessing part of that noise from the "
+        "input's (the input holds it, plus the added noise) at best leaves the Wiener filter's error "
+        "`∫ S_r·S_a / (S_r + S_a) df` (both noise power spectra measured on the reference's flat ROIs, scaled to the "
+        "body by the input's own body error). Body PSNR in [−1000, 1000] HU (dB), 10 % dose, seed 0:",
+        "",
+        "| held-out scan, z×1 | σ reference / added (HU, flat ROIs) | input | best Gaussian | `stresnet-x1` FP32 "
+        "| output = the exact anatomy | Wiener floor | target +3 dB over input | target +4 dB over Gaussian |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        built_in = held_out.get(f"{row['scan']}-x1", {}).get("stresnet-x1-fp32", {}).get("psnr_body_db")
+        lines.append(
+            f"| {row['scan']} | {row['sigma_scanner_hu']} / {row['sigma_added_hu']} | {row['input_db']:.2f} | "
+            f"{row['best_gaussian_db']:.2f} | {'' if built_in is None else f'{built_in:.2f}'} | "
+            f"{row['ceiling_anatomy_exact_db']:.2f} | {row['ceiling_wiener_db']:.2f} | "
+            f"{row['target_over_input_db']:.2f} | {row['target_over_gaussian_db']:.2f} |"
+        )
+    lines += [
+        "",
+        'A denoiser meets "+4 dB over the best Gaussian" on LUNG1-001 only by beating the exact anatomy, i.e. by '
+        "reproducing part of the reference's own noise, and on LIDC-IDRI-0003 only within 0.5 dB of it.",
+        "",
+    ]
+    return lines
+
+
 def cpu_budget_lines(cpu_budget: Path, widths: Path | None) -> list[str]:
     """Networks trained within the CPU budget (``scripts/cpu_budget_builtin.py`` JSON) next to the GPU-trained
     built-ins, and the whole-scan speed of other widths (``benchmarks/bench_width.py --json``), as a card section."""
@@ -422,11 +459,13 @@ def cards(
     ablation: Path | None = None,
     cpu_budget: Path | None = None,
     widths: Path | None = None,
+    ceiling: Path | None = None,
 ) -> None:
     """Write the model-card page from every built-in's ``card.json`` (and the speed section from a
     ``benchmarks/bench_builtin.py --json`` file, also stored in the STResNet cards under ``speed``; the data
     ablation from ``scripts/ablate_builtin_data.py``'s JSON; the CPU-budget section from
-    ``scripts/cpu_budget_builtin.py``'s and ``benchmarks/bench_width.py``'s JSON)."""
+    ``scripts/cpu_budget_builtin.py``'s and ``benchmarks/bench_width.py``'s JSON; the z×1 targets against what
+    any denoiser can score from ``scripts/psnr_ceiling.py``'s JSON)."""
     from ctdenoise.builtin.catalog import builtin_card, builtin_summary
 
     lines = [CARD_HEADER]
@@ -454,6 +493,8 @@ def cards(
             card_path.write_text(json.dumps(card, indent=1) + "\n")
     if cpu_budget is not None:
         lines += cpu_budget_lines(cpu_budget, widths)
+    if ceiling is not None and ceiling.exists():
+        lines += ceiling_lines(ceiling)
     for name in builtin_names():
         card, row = builtin_card(name), builtin_summary(name)
         model = card["model"]
@@ -541,9 +582,15 @@ def main() -> int:
         default=Path("benchmarks/results/bench_width.json"),
         help="JSON from benchmarks/bench_width.py --json (skipped when absent)",
     )
+    c.add_argument(
+        "--ceiling",
+        type=Path,
+        default=Path("benchmarks/results/psnr_ceiling.json"),
+        help="JSON from scripts/psnr_ceiling.py --json (skipped when absent)",
+    )
     args = parser.parse_args()
     if args.command == "cards":
-        cards(args.out, args.bench, args.ablation, args.cpu_budget, args.widths)
+        cards(args.out, args.bench, args.ablation, args.cpu_budget, args.widths, args.ceiling)
         return 0
     # `--only` with no names: no built-in (evaluate then scores only the baselines and --phantom-model)
     names = args.only if args.only is not None else (BUILTIN_NAMES if args.command == "package" else builtin_names())

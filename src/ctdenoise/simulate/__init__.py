@@ -16,7 +16,12 @@ from ctdenoise.simulate.projector import forward_project
 from ctdenoise.simulate.scan_noise import ScanNoise, measure_scan_noise
 from ctdenoise.simulate.slice_thickness import average_slices
 
+#: Bumped whenever ``simulate_low_dose`` gives a different output for the same arguments, so that caches of
+#: simulated scans name it (2: the log's upward bias at few counts is subtracted, ``noise.log_count_bias``).
+SIMULATOR_REVISION = 2
+
 __all__ = [
+    "SIMULATOR_REVISION",
     "GEOMETRY_PRESETS",
     "MU_WATER_PER_MM",
     "FanBeamGeometry",
