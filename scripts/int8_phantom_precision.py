@@ -31,6 +31,7 @@ import openvino as ov
 from nncf.quantization.range_estimator import RangeEstimatorParametersSet
 
 from ctdenoise.builtin.catalog import BUILTIN_MODELS_DIR
+from ctdenoise.builtin.held_out import case_paths
 from ctdenoise.builtin.training_data import REAL_TRAINING_SCANS
 from ctdenoise.inference.benchmark import synthetic_ct_hu
 from ctdenoise.inference.denoise import denoise_volume
@@ -101,8 +102,8 @@ def main() -> int:
     mixed = (real[0] + phantom[0], real[1] + phantom[1])
     tests = {}
     for case in HELD_OUT:
-        low = read_volume(args.cache / f"{case}-low-x{z_scale}.nii.gz")
-        full = read_volume(args.cache / f"{case}-full.nii.gz")
+        full_path, low_paths = case_paths(args.cache, case)
+        low, full = read_volume(low_paths[z_scale]), read_volume(full_path)
         tests[case] = sample_calibration_patches([low], model.normalization, N_TEST_PATCHES, size, z_scale, [full], 5)
     core = ov.Core()
 

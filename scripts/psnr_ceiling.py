@@ -14,10 +14,14 @@ reference's slice differences, ``S_a`` from ``y − r`` itself. Real noise is no
 behind the shoulders and the mediastinum than in the lung periphery), so the ROI figures are scaled by
 ``k = MSE_input,body / σ_a²,ROIs`` — the input's own body MSE (exactly ``n_a``, windowed and border-cropped as the
 model cards score it) over its ROI variance — on the assumption that both noises vary over the body alike.
+Further assumptions: Gaussian noise; a per-slice (2D) bound — if the scanner's noise is correlated between
+neighbouring slices (correlation ρ, e.g. from helical interpolation) while the added noise is not, the slice
+difference underestimates ``σ_r²`` by ``1 − ρ`` and a 3D denoiser could do better than this floor.
 
 Prints, per held-out scan: the input's and the best Gaussian's body PSNR (as in the model cards), the two
-ceilings, and the issue's targets. Run: ``PYTHONPATH=src python scripts/psnr_ceiling.py [--json out.json]``
-(simulates each held-out scan at 10 % dose, seed 0, as the model cards do: a few CPU-minutes per scan).
+ceilings, and the issue's targets. The held-out cases are simulated (10 % dose, seed 0) and kept in ``--cache`` as
+``scripts/build_builtin_models.py evaluate`` does, with the current simulator revision. Run:
+``PYTHONPATH=src python scripts/psnr_ceiling.py [--json out.json]`` (a few CPU-minutes per scan).
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ctdenoise.builtin.evaluation import BODY_WINDOW_HU, best_gaussian, body_mask, low_dose_cases
+from ctdenoise.builtin.evaluation import BODY_WINDOW_HU, best_gaussian, body_mask
+from ctdenoise.builtin.held_out import cached_low_dose_cases
 from ctdenoise.builtin.training_data import HELD_OUT_SCANS
 from ctdenoise.io import read_volume
 from ctdenoise.metrics import psnr_3d, window_to_unit
@@ -45,10 +50,9 @@ def psnr_db(mse_hu2: float) -> float:
     return float(10.0 * np.log10(WINDOW_RANGE_HU**2 / mse_hu2))
 
 
-def ceilings(scan: str, shared: Path) -> dict:
+def ceilings(scan: str, shared: Path, cache: Path) -> dict:
     """The z×1 case of one held-out scan: input, best Gaussian, the two ceilings (module docstring), in dB."""
-    full = read_volume(shared / "data" / HELD_OUT_SCANS[scan])
-    low, reference = low_dose_cases(full)[1]
+    low, reference = cached_low_dose_cases(lambda: read_volume(shared / "data" / HELD_OUT_SCANS[scan]), cache, scan)[1]
     body = body_mask(reference)
     pixel_mm = (reference.spacing_mm[1], reference.spacing_mm[2])
     rois, _, _ = find_flat_rois(reference, source=scan)
@@ -66,8 +70,8 @@ def ceilings(scan: str, shared: Path) -> dict:
     return {
         "scan": scan,
         "rois": len(rois),
-        "sigma_scanner_hu": round(np.sqrt(sigma_r2), 2),
-        "sigma_added_hu": round(np.sqrt(sigma_a2), 2),
+        "sigma_scanner_hu": round(float(np.sqrt(sigma_r2)), 2),
+        "sigma_added_hu": round(float(np.sqrt(sigma_a2)), 2),
         "body_over_rois": round(scale, 3),
         "input_db": round(input_psnr, 2),
         "best_gaussian_db": round(gaussian["psnr_body_db"], 2),
@@ -84,9 +88,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path(os.environ.get("CTDENOISE_SHARED", repo.parent / "shared")))
     parser.add_argument("--scans", nargs="+", default=list(HELD_OUT_SCANS), choices=list(HELD_OUT_SCANS))
+    parser.add_argument("--cache", type=Path, default=Path("builtin-eval"), help="simulated held-out inputs, reused")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
-    rows = [ceilings(scan, args.shared) for scan in args.scans]
+    rows = [ceilings(scan, args.shared, args.cache) for scan in args.scans]
     print(
         "\n| held-out scan, z×1 | σ scanner / added (HU, flat ROIs) | input | best Gaussian | output = exact anatomy "
         "| Wiener floor (ceiling) | target +3 dB over input | target +4 dB over Gaussian |"
@@ -94,7 +99,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(
-            f"| {row['scan']} | {row['sigma_scanner_hu']} / {row['sigma_added_hu']} | {row['input_db']} | "
+            f"| {row['scan']} | {row['sigma_scanner_hu']:.2f} / {row['sigma_added_hu']:.2f} | {row['input_db']} | "
             f"{row['best_gaussian_db']} (σ {row['best_gaussian_sigma_mm']} mm) | {row['ceiling_anatomy_exact_db']} | "
             f"{row['ceiling_wiener_db']} | {row['target_over_input_db']} | {row['target_over_gaussian_db']} |"
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import ctdenoise.builtin.catalog as catalog
+from ctdenoise.builtin.held_out import case_paths
 from ctdenoise.builtin.training_data import HELD_OUT_SCANS, central_crop_yx, central_slab
 from ctdenoise.examples import EXAMPLE_FULL_DOSE, EXAMPLE_LOW_DOSE
 from ctdenoise.io import read_volume, write_volume
@@ -36,9 +37,10 @@ def evaluation(script, tmp_path_factory):
     full = central_crop_yx(central_slab(read_volume(EXAMPLE_FULL_DOSE), 16), (64, 64))
     low = central_crop_yx(central_slab(read_volume(EXAMPLE_LOW_DOSE), 16), (64, 64))
     for scan in HELD_OUT_SCANS:  # the cache layout evaluate reads instead of simulating
-        write_volume(full, cache / f"{scan}-full.nii.gz")
-        write_volume(low, cache / f"{scan}-low-x1.nii.gz")
-        write_volume(average_slices(low, 2 * low.spacing_mm[0]), cache / f"{scan}-low-x2.nii.gz")
+        full_path, low_paths = case_paths(cache, scan)
+        write_volume(full, full_path)
+        write_volume(low, low_paths[1])
+        write_volume(average_slices(low, 2 * low.spacing_mm[0]), low_paths[2])
     config = ModelConfig.of("stresnet", features=4, blocks=1, head_kernel=3, z_scale=2)
     model = save_model_file(folder / "phantom.pt", build_model(config).eval(), config, HUNormalization())
     out_json = folder / "eval.json"

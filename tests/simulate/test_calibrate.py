@@ -119,7 +119,8 @@ def test_calibrating_a_simulated_low_dose_of_a_photon_starved_scan_gives_the_dos
     # Issue 13's self-consistency where few quanta reach the detector: calibrate → I0, simulate 25 % with it,
     # calibrate the result → 0.25·I0 within 10 %. The log of few counts is biased; left in, that bias reconstructs
     # into streaks whose re-projection attenuates the low-dose scan's rays more than the scan's own, and the second
-    # calibration came out at 0.30 (1.2× the dose law) on this cylinder (about 40 quanta behind its centre).
+    # calibration came out at 0.30 (1.2× the dose law) on this cylinder (about 30 quanta
+    # behind its centre at full dose, 10 for the 25 % insertion).
     clean = water_cylinder_hu(192, 2.0, 320.0)
     one_scan = FluxModel(1.5e4, 10.0 / 3.0)
     noise = [low_dose_noise_hu(clean, (2.0, 2.0), 0.5, GEOMETRY, one_scan, slice_rng(99, k)) for k in range(4)]

@@ -38,8 +38,49 @@ def test_log_count_bias_is_the_mean_of_the_log_of_floored_noisy_counts(expected_
     )
 
 
+def _direct_log_bias(expected_counts: float, electronic_variance: float) -> float:
+    # E[ln(λ / max(C + e, 0.5))] by direct summation over the Poisson counts within 10 σ, each integrated over the
+    # Gaussian e: Gauss–Hermite where the floor cannot bind, else adaptive quadrature split at its kink (no table,
+    # no series).
+    from scipy import integrate, stats
+
+    sigma = np.sqrt(electronic_variance)
+    nodes, node_weights = np.polynomial.hermite.hermgauss(40)
+    spread = 10 * np.sqrt(expected_counts) + 10
+    k = np.arange(max(0, int(expected_counts - spread)), int(expected_counts + spread) + 1)
+    total = 0.0
+    for count, weight in zip(k, stats.poisson.pmf(k, expected_counts), strict=True):
+        kink = 0.5 - count  # e below it: the count is floored to 0.5
+        if kink < -12 * sigma:
+            smooth = np.log(expected_counts / (count + np.sqrt(2) * sigma * nodes)) @ node_weights / np.sqrt(np.pi)
+            total += weight * smooth
+            continue
+
+        def integrand(e: float, count: int = count) -> float:
+            return np.log(expected_counts / max(count + e, 0.5)) * stats.norm.pdf(e, scale=sigma)
+
+        low = integrate.quad(integrand, -12 * sigma, min(kink, 12 * sigma))[0] if kink > -12 * sigma else 0.0
+        high = integrate.quad(integrand, max(kink, -12 * sigma), 12 * sigma)[0] if kink < 12 * sigma else 0.0
+        total += weight * (low + high)
+    return total
+
+
+@pytest.mark.parametrize("expected_counts", [1e-5, 2e3])
+def test_log_count_bias_beyond_its_table_matches_a_direct_sum(expected_counts):
+    # Above the table: the fourth-order Taylor series (its μ3 and μ4 terms move λ = 2e3 by 4e-4 of the bias);
+    # below it: ln λ continued from the table's first value.
+    direct = _direct_log_bias(expected_counts, 16.7)
+    assert log_count_bias(np.array([expected_counts]), 16.7)[0] == pytest.approx(direct, rel=1e-4, abs=1e-9)
+
+
+def test_log_count_bias_is_continuous_at_the_edges_of_its_table():
+    for edge in (1e-3, 1e3):
+        below, above = log_count_bias(np.array([edge * (1 - 1e-9), edge * (1 + 1e-9)]), 16.7)
+        assert above == pytest.approx(below, rel=1e-3)
+
+
 def test_missing_dose_noise_is_zero_mean_where_few_quanta_arrive():
-    # About 3 expected quanta per ray at a = 0.25 (a′ = 1/3): the raw log of the counts is biased by +0.4.
+    # About 3 expected quanta per ray at a = 0.25 (a′ = 1/3): the raw log of the counts is biased by +0.3.
     geometry = FanBeamGeometry.preset("siemens").with_views(400)
     flux = FluxModel(full_dose_photons=1e4, electronic_noise_variance=10.0)
     sinogram = np.full((geometry.n_views, geometry.n_channels), np.log(1e4 / 9.0), dtype=np.float32)

@@ -15,17 +15,25 @@ from ctdenoise.builtin.evaluation import best_gaussian, body_mask, low_dose_case
 from ctdenoise.volume import Volume
 
 
+def case_paths(cache_dir: Path | str, stem: str) -> tuple[Path, dict[int, Path]]:
+    """Where :func:`cached_low_dose_cases` keeps one scan: ``(<stem>-sim<R>-full.nii.gz, {z: <stem>-sim<R>-low-x<z>
+    .nii.gz})`` in ``cache_dir``, with ``R`` the :data:`ctdenoise.simulate.SIMULATOR_REVISION` that made them."""
+    from ctdenoise.simulate import SIMULATOR_REVISION
+
+    prefix = Path(cache_dir) / f"{stem}-sim{SIMULATOR_REVISION}"
+    return Path(f"{prefix}-full.nii.gz"), {z: Path(f"{prefix}-low-x{z}.nii.gz") for z in (1, 2)}
+
+
 def cached_low_dose_cases(
     read_full: Callable[[], Volume], cache_dir: Path | str, stem: str, dose_fraction: float = 0.1, seed: int = 0
 ) -> dict[int, tuple[Volume, Volume]]:
-    """:func:`low_dose_cases` of one scan, simulated once: the volumes are kept in ``cache_dir`` as
-    ``<stem>-low-x1.nii.gz``, ``<stem>-low-x2.nii.gz`` and ``<stem>-full.nii.gz`` and read back on later calls
-    (``read_full`` is then not called). ``stem`` must name everything the volumes depend on."""
+    """:func:`low_dose_cases` of one scan, simulated once: the volumes are kept in ``cache_dir`` (:func:`case_paths`)
+    and read back on later calls (``read_full`` is then not called). ``stem`` must name everything else the volumes
+    depend on; the simulator's revision is added to it."""
     from ctdenoise.io import read_volume, write_volume
 
     cache_dir = Path(cache_dir)
-    full_path = cache_dir / f"{stem}-full.nii.gz"
-    low_paths = {z: cache_dir / f"{stem}-low-x{z}.nii.gz" for z in (1, 2)}
+    full_path, low_paths = case_paths(cache_dir, stem)
     if not (full_path.exists() and all(path.exists() for path in low_paths.values())):
         cache_dir.mkdir(parents=True, exist_ok=True)
         made = low_dose_cases(read_full(), dose_fraction, seed)

@@ -16,8 +16,9 @@ from ctdenoise.simulate.projector import forward_project
 from ctdenoise.simulate.scan_noise import ScanNoise, measure_scan_noise
 from ctdenoise.simulate.slice_thickness import average_slices
 
-#: Bumped whenever ``simulate_low_dose`` gives a different output for the same arguments, so that caches of
-#: simulated scans name it (2: the log's upward bias at few counts is subtracted, ``noise.log_count_bias``).
+#: Bumped whenever the simulator (``simulate_low_dose``, ``low_dose_noise_hu``, ``missing_dose_noise``) gives a
+#: different output for the same arguments, so that caches of simulated scans name it (2: the log's upward bias at
+#: few counts is subtracted, ``noise.log_count_bias``).
 SIMULATOR_REVISION = 2
 
 __all__ = [

@@ -11,8 +11,8 @@ Both come from the scan's own noise, measured on flat ROIs (:mod:`ctdenoise.simu
   modulation, and what the model lacks (its monoenergetic attenuation, bowtie, and anatomy outside the image's
   field of view, such as arms): LUNG1-001's DICOM records a constant 80 mA, yet I0 calibrated on 6-slice slabs
   is 7.6e4 at the lung bases, 3.4e4 in the mid chest and 1.1e5 at the upper chest
-  (``scripts/validate_noise_along_z.py``). One I0 for the whole scan then puts up to 50 % too much or too
-  little noise into a region. When the measured slice pairs span at least :data:`PROFILE_MIN_SPAN_MM`, they are
+  (``scripts/validate_noise_along_z.py``). One I0 for the whole scan then puts up to 64 % too much or 35 %
+  too little noise into a region. When the measured slice pairs span at least :data:`PROFILE_MIN_SPAN_MM`, they are
   split into up to :data:`PROFILE_SEGMENTS` contiguous groups along z (one per pair when each has enough ROIs),
   I0 is calibrated on each group's ROIs as below with the same kernel (refined too, every group's slices simulated
   at that group's estimate in one pass), and the flux's
@@ -78,7 +78,7 @@ REFERENCE_SEED = 2_147_483_647
 #: Most groups of slice pairs along z the I0 profile is calibrated on (each needs ``MIN_ROIS`` flat ROIs).
 #: One per pair follows I0 best: on the five real scans, 4 groups of 3 pairs left the profile up to 1.77× off a
 #: slab's own I0, 12 groups of 16 pairs 1.43×, one group per pair (16) 1.19× (``scripts/validate_noise_along_z.py``,
-#: two-point solve; 1.23× with the refined solve).
+#: two-point solve; 1.19× too with the refined solve and the log-bias correction of the inserted noise).
 PROFILE_SEGMENTS = 16
 #: The measured slice pairs must span at least this along z (mm) for an I0 profile; a slab gets one I0.
 PROFILE_MIN_SPAN_MM = 60.0

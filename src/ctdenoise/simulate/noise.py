@@ -11,14 +11,15 @@ electronic variance ``σe²(1+a)/(1−a)``:
 whose log-domain variance is ``(1−a)/(aN) + σe²(1−a²)/(a²N²)`` — the difference between the two scans.
 
 The log of few counts is biased: ``E[ln(λ/counts)] ≈ (λ + σe²)/(2λ²)`` (second-order Taylor expansion; the
-exact expectation for the floored counts, :func:`log_count_bias`, is +0.36 at λ = 5 with the σe² ≈ 17 of a = 0.25), which along the
-rays that cross the shoulders reconstructs into streaks of one sign: a simulated 25 % dose of LUNG1-001's upper
-chest carried +0.29 more line integral than its full dose on the 1 % most attenuated rays. A scanner's low-signal
-correction keeps line integrals unbiased, and so does the simulator: each ray's Δp has that expectation subtracted,
-so it carries noise only (its variance is unchanged). Without this, calibrating I0 on a simulated low-dose scan
-(whose re-projection then holds the streaks' extra attenuation) gave 1.21× the dose law's I0 there. Below about
-1–2 expected quanta the expectation turns negative: the counts are mostly the floor, carry no signal, and no
-correction restores the line integral; that photon starvation (attenuation read too low) is left as it is.
+exact expectation for the floored counts, :func:`log_count_bias`, is +0.36 at λ = 5 with the σe² ≈ 17 of
+a = 0.25), which along the rays that cross the shoulders reconstructs into streaks of one sign: a simulated 25 %
+dose of LUNG1-001's upper chest carried +0.29 more line integral than its full dose on the 1 % most attenuated
+rays. A scanner's low-signal correction keeps line integrals unbiased, and so does the simulator: each ray's Δp
+has that expectation subtracted, so it carries noise only (its variance is unchanged). Without this, calibrating
+I0 on a simulated low-dose scan (whose re-projection then holds the streaks' extra attenuation) gave 1.21× the dose
+law's I0 there. Below 0.9–2.5 expected quanta (more with more electronic noise: 1.6 at the σe² ≈ 17 of a = 0.25,
+2.5 at the σe² ≈ 190 of a = 0.9) the expectation turns negative: the counts are mostly the floor, carry no signal,
+and no correction restores the line integral; that photon starvation (attenuation read too low) is left as it is.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from ctdenoise.simulate.geometry import FanBeamGeometry
 #: Counts are floored here before the log (a real scanner's low-signal correction does the same job).
 _MIN_COUNTS = 0.5
 #: Expected counts λ between which :func:`log_count_bias` is tabulated (log-spaced); above, its Taylor series holds
-#: to 1e-6, below, only the floor is ever left (the bias then goes as ln λ).
+#: to 1e-6; below, the counts are 0 almost surely, so ``E[ln max(C + e, 0.5)]`` no longer depends on λ.
 _BIAS_TABLE_COUNTS = (1e-3, 1e3, 241)
 
 
@@ -120,7 +121,7 @@ def missing_dose_noise(
         rng: random generator; the same state gives the same noise.
 
     Returns:
-        float32 array like ``sinogram`` to add to it; zero mean on every ray that expects more than 1–2 quanta
+        float32 array like ``sinogram`` to add to it; zero mean on every ray that expects more than 0.9–2.5 quanta
         (the log's upward bias at few counts is subtracted; below, the floor's starvation stays, see the module
         docstring).
     """
@@ -133,8 +134,9 @@ def missing_dose_noise(
     if electronic_variance > 0:
         counts += rng.normal(0.0, np.sqrt(electronic_variance), size=counts.shape)
     log_ratio = np.log(expected / np.maximum(counts, _MIN_COUNTS))
-    # Only the upward bias of counting statistics is corrected; where it turns negative (about 1–2 expected quanta)
-    # the floor dominates, the counts carry no signal, and photon starvation stays what it is.
+    # Only the upward bias of counting statistics is corrected; where it turns negative (below 0.9–2.5 expected
+    # quanta, more with more electronic noise) the floor dominates, the counts carry no signal, and photon
+    # starvation stays what it is.
     upward_bias = np.maximum(log_count_bias(expected, electronic_variance), 0.0)
     return (log_ratio - upward_bias).astype(np.float32)
 
@@ -150,19 +152,21 @@ def log_count_bias(expected_counts: np.ndarray, electronic_variance: float) -> n
         float64 array like ``expected_counts``. Within :data:`_BIAS_TABLE_COUNTS` the expectation summed exactly
         over the Poisson counts and on a fine grid over the Gaussian, interpolated in ln λ; above it the Taylor
         series of ``−ln(1 + x)``, ``x = (C + e − λ)/λ``, to fourth order: ``μ2/(2λ²) − μ3/(3λ³) + μ4/(4λ⁴)`` with
-        the central moments ``μ2 = λ + σe²``, ``μ3 = λ``, ``μ4 = λ + 3μ2²``; below it the floor is all that is
-        ever counted, so the bias grows as ``ln λ`` from the table's first value.
+        the central moments ``μ2 = λ + σe²``, ``μ3 = λ``, ``μ4 = λ + 3μ2²``; below it ``C = 0`` almost surely,
+        so ``E[ln max(e, 0.5)]`` is fixed and the bias is ``ln λ`` plus a constant (it falls towards −∞), continued
+        from the table's first value.
     """
     counts, bias = _log_count_bias_table(float(electronic_variance))
-    expected = np.asarray(expected_counts, dtype=np.float64)
-    safe = np.maximum(expected, 1e-300)
-    variance, third = safe + electronic_variance, safe  # central moments of C + e: μ2 = λ + σe², μ3 = λ
-    fourth = safe + 3.0 * variance**2  # μ4 of Poisson (λ + 3λ²) plus the Gaussian's and the cross terms
-    taylor = variance / (2.0 * safe**2) - third / (3.0 * safe**3) + fourth / (4.0 * safe**4)
-    log_counts = np.log(safe)
-    inside = np.interp(log_counts, np.log(counts), bias)
-    below = bias[0] + log_counts - np.log(counts[0])
-    return np.where(safe > counts[-1], taylor, np.where(safe < counts[0], below, inside))
+    expected = np.maximum(np.asarray(expected_counts, dtype=np.float64), 1e-300)
+    log_counts = np.log(expected)
+    result = np.interp(log_counts, np.log(counts), bias)
+    below = expected < counts[0]
+    result[below] = bias[0] + log_counts[below] - np.log(counts[0])
+    above = expected > counts[-1]
+    many = expected[above]
+    variance = many + electronic_variance  # central moments of C + e: μ2 = λ + σe², μ3 = λ, μ4 = λ + 3μ2²
+    result[above] = variance / (2.0 * many**2) - many / (3.0 * many**3) + (many + 3.0 * variance**2) / (4.0 * many**4)
+    return result
 
 
 @lru_cache(maxsize=16)
@@ -181,4 +185,5 @@ def _log_count_bias_table(electronic_variance: float) -> tuple[np.ndarray, np.nd
         k = np.arange(int(mean + 12.0 * np.sqrt(mean) + 40.0))
         measured = np.maximum(k[:, None] + electronic[None, :], _MIN_COUNTS)
         bias[index] = (stats.poisson.pmf(k, mean)[:, None] * weights[None, :] * np.log(mean / measured)).sum()
+    counts.flags.writeable = bias.flags.writeable = False  # shared by every caller through the cache
     return counts, bias

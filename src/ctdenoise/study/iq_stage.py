@@ -41,7 +41,7 @@ def cached_realisations(
     phantom: LowContrastPhantom, dose: float, config: dict[str, Any], cache_dir: Path, progress: bool = True
 ) -> RealisationSet:
     """The phantom's scans at ``dose``, read from ``cache_dir`` when an identical request was simulated before."""
-    from ctdenoise.simulate import FluxModel
+    from ctdenoise.simulate import SIMULATOR_REVISION, FluxModel
 
     data, iq = config["data"], config["iq"]
     scanned = {key: value for key, value in phantom.describe().items() if key != "nps_region_mm"}
@@ -52,6 +52,7 @@ def cached_realisations(
         "photons": data.get("full_dose_photons", 2.0e5),
         "geometry": data.get("geometry", "siemens"),
         "seed": config["seed"],
+        "simulator": SIMULATOR_REVISION,
     }
     key = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"phantom-{dose:g}-{key}.npz"

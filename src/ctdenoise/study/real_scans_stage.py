@@ -114,7 +114,6 @@ def run_real_scans_stage(
     from ctdenoise.builtin.training_data import DOSE_FRACTION, central_crop_yx, central_slab, data_scan_path
     from ctdenoise.inference import load_inference_model
     from ctdenoise.io import read_volume
-    from ctdenoise.simulate import SIMULATOR_REVISION
 
     n_slices, crop_yx = int(settings["n_slices"]), _crop_yx(settings)
     crop_first = bool(settings.get("simulate_crop_only", False))
@@ -145,7 +144,7 @@ def run_real_scans_stage(
                 return central_crop_yx(full, crop_yx) if crop_first else full
 
             crop_key = f"-crop{crop_yx[0]}x{crop_yx[1]}" if crop_first and crop_yx else ""
-            stem = f"{scan}-{n_slices}slices{crop_key}-dose{DOSE_FRACTION:g}-seed{seed}-sim{SIMULATOR_REVISION}"
+            stem = f"{scan}-{n_slices}slices{crop_key}-dose{DOSE_FRACTION:g}-seed{seed}"
             simulated[scan] = cached_low_dose_cases(read_full, cache_dir, stem, DOSE_FRACTION, seed)
         low, full = simulated[scan][z_scale]
         body = None
