@@ -16,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ctdenoise.metrics.nps import nps_from_rois
 from ctdenoise.simulate import FluxModel, fit_noise_model, simulate_low_dose
 from ctdenoise.simulate.geometry import FanBeamGeometry
-from ctdenoise.simulate.scan_noise import FLAT_TISSUE_HU
+from ctdenoise.simulate.scan_noise import FLAT_TISSUE_HU, measure_scan_noise
 from ctdenoise.simulate.validation import (
     noise_dose_scaling,
     noise_power_shape,
@@ -107,14 +108,24 @@ def lung1_figure(lung1_dicom: Path, png: Path) -> None:
     calibrated = model.flux
     print(f"calibrated full-dose flux I0 = {calibrated.full_dose_photons:.3g} quanta/ray (default 2e5), {model.note}")
     default = simulate_low_dose(part, 0.1, slice_mm=None, seed=0, progress=False)
-    matched = simulate_low_dose(part, 0.1, None, seed=0, progress=False, flux=calibrated, kernel=model.kernel)
+    flux = calibrated.for_slices(middle - 1, middle + 2)  # the whole scan's I0 profile, cut to the 3 slices
+    matched = simulate_low_dose(part, 0.1, None, seed=0, progress=False, flux=flux, kernel=model.kernel)
     print(f"simulated 2 × 3 slices in {time.perf_counter() - start:.1f} s (including calibration)")
-    full_noise = model.scan_noise.nps.noise_std_hu
+    # On the three slices' own flat ROIs: the scan's noise there, and the inserted noise on the same ROIs.
+    here = measure_scan_noise(part, n_slices=2, source="LUNG1-001 middle")
+    cut = {int(k): None for k in np.unique(here.rois.slice_index)}
+    pixel_mm = (part.spacing_mm[1], part.spacing_mm[2])
+
+    def inserted_on_rois(low: np.ndarray) -> float:
+        return nps_from_rois(here.rois.cut({k: low[k] - part.hu[k] for k in cut}), pixel_mm).noise_std_hu
+
     print(
-        f"scan's own noise σ {full_noise:.1f} HU ({len(model.scan_noise.rois)} flat ROIs); inserted noise in ", end=""
+        f"noise σ on these slices' {len(here.rois)} flat ROIs {here.nps.noise_std_hu:.1f} HU (whole scan "
+        f"{model.scan_noise.nps.noise_std_hu:.1f} HU); inserted there: I0 = 2e5 {inserted_on_rois(default.hu):.1f} HU,"
+        f" calibrated {inserted_on_rois(matched.hu):.1f} HU, expected ≈ {here.nps.noise_std_hu * 3:.1f} HU "
+        f"(σ·√((1−a)/a)); over all their tissue {inserted_noise_hu(part.hu, default.hu):.1f} / "
+        f"{inserted_noise_hu(part.hu, matched.hu):.1f} HU"
     )
-    print(f"tissue: I0 = 2e5 {inserted_noise_hu(part.hu, default.hu):.1f} HU, calibrated ", end="")
-    print(f"{inserted_noise_hu(part.hu, matched.hu):.1f} HU, expected ≈ {full_noise * 3:.1f} HU (σ·√((1−a)/a))")
 
     panels = [
         ("full dose (B19f, 3 mm)", part.hu[1]),
