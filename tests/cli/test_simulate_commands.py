@@ -159,10 +159,14 @@ def test_noise_on_the_rois_of_another_scan_gives_the_dose_ratio_of_two_versions_
     _write_noisy_disk(full, sigma_hu=10.0)
     _write_noisy_disk(low, sigma_hu=20.0)
     assert _run(["noise", full, "--json"]) == 0
-    sigma_full = json.loads(capsys.readouterr().out)["noise_std_hu"]
+    full_summary = json.loads(capsys.readouterr().out)
+    sigma_full = full_summary["noise_std_hu"]
     assert _run(["noise", low, "--rois-from", full, "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["noise_std_hu"] / sigma_full == pytest.approx(2.0, rel=0.03) and summary["rois_from"] == str(full)
+    # The global noise level is the low-dose scan's own too, not the full-dose scan's it borrowed the ROIs from.
+    ratio = summary["global_noise_level_hu"] / full_summary["global_noise_level_hu"]
+    assert ratio == pytest.approx(2.0, rel=0.03)
     other = tmp_path / "other.nii.gz"
     write_volume(Volume(np.zeros((4, 64, 64), np.float32), spacing_mm=(2.0, 1.0, 1.0)), other)
     assert _run(["noise", low, "--rois-from", other]) == 2
@@ -187,3 +191,19 @@ def test_a_nifti_output_gets_a_json_sidecar_recording_how_it_was_simulated_and_n
     assert _run(["simulate", source, tmp_path / "other.nii.gz", "--no-progress"]) == 2
     assert "other.json: already exists" in capsys.readouterr().err
     assert other.read_text() == "mine" and not (tmp_path / "other.nii.gz").exists()
+
+
+def test_an_unknown_output_format_is_refused_before_any_simulation(tmp_path, capsys, monkeypatch):
+    import ctdenoise.simulate
+
+    def never(*args, **kwargs):
+        raise AssertionError("simulated before the output path was checked")
+
+    monkeypatch.setattr(ctdenoise.simulate, "simulate_low_dose", never)
+    monkeypatch.setattr(ctdenoise.simulate, "fit_noise_model", never)
+    source = tmp_path / "full.nii.gz"
+    _write_input(source)
+    assert _run(["simulate", source, tmp_path / "low.txt", "--slice-mm", "0", "--no-progress"]) == 2
+    error = capsys.readouterr().err
+    assert "low.txt: unsupported output format '.txt'" in error and len(error.strip().splitlines()) == 1
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["full.nii.gz"]

@@ -61,10 +61,12 @@ def simulate(
     """Simulate a low-dose scan (projection-domain noise insertion + FBP) with the input's noise texture."""
     from ctdenoise.io import read_volume, refuse_to_clobber, write_volume
     from ctdenoise.io.provenance import check_provenance_path, write_provenance
+    from ctdenoise.io.volume_io import output_is_dicom_series
     from ctdenoise.simulate import FluxModel, fit_noise_model, simulate_low_dose
     from ctdenoise.simulate.attenuation import PADDING_BELOW_HU
     from ctdenoise.simulate.lowdose import check_simulation_arguments
 
+    output_is_dicom_series(output_path)  # refuse an unknown output format before minutes of simulation
     refuse_to_clobber(output_path, overwrite, inputs=(input_path,))
     check_provenance_path(output_path, overwrite, (input_path,))
     choice = _kernel_choice(kernel)
@@ -103,7 +105,8 @@ def simulate(
     sidecar = write_provenance(low_dose, output_path, overwrite=overwrite)
     typer.echo(f"wrote {written} ({low_dose.shape[0]} slices of {low_dose.spacing_mm[0]:g} mm, dose {dose:g})")
     if sidecar is not None:
-        typer.echo(f"wrote {sidecar} (dose, I0 along z, noise kernel, seed)")
+        along_z = ", I0 along z" if low_dose.metadata["simulation"]["relative_flux_by_slice"] else ""
+        typer.echo(f"wrote {sidecar} (dose, I0{along_z}, noise kernel, seed)")
 
 
 def noise(

@@ -97,7 +97,7 @@ class NoisePowerSpectrum:
             "peak_frequency_per_mm": round(self.peak_frequency_per_mm, 4),
             "mean_frequency_per_mm": round(self.mean_frequency_per_mm, 4),
             "n_rois": self.n_rois,
-            "pixel_mm": [float(value) for value in self.pixel_mm],
+            "pixel_mm": [float(f"{value:.6g}") for value in self.pixel_mm],
             "radial_frequency_per_mm": [round(float(value), 5) for value in self.radial_frequency_per_mm],
             "radial_nps_hu2_mm2": [float(f"{value:.6g}") for value in self.radial_nps],
         }

@@ -348,16 +348,27 @@ def measure_on_rois_of(
     own ROI selection is relative to its own noise, so a noisier scan lets more anatomy count as flat
     (``docs/simulate.md``), which moves its σ by more than the dose does.
 
+    Returns:
+        :class:`ScanNoise` of ``volume``: its NPS on ``reference``'s kept ROIs, and its global noise level on
+        ``reference``'s candidate ROIs.
+
     Raises:
         CtDenoiseError: when the grids differ (shape, spacing, origin or direction; naming both scans), or as
             :func:`find_flat_rois` on ``reference``.
     """
     if not volume.same_grid_as(reference):
-        raise CtDenoiseError(
-            f"{source}: not on the grid of {reference_source} ({volume.shape} at {volume.spacing_mm} mm against "
-            f"{reference.shape} at {reference.spacing_mm} mm); its ROIs cannot be reused"
-        )
-    rois, candidates, noise_level = find_flat_rois(reference, roi_px, n_slices, None, reference_source)
+
+        def grid(scan: Volume) -> str:
+            return f"{'×'.join(map(str, scan.shape))} voxels of {' × '.join(f'{v:.4g}' for v in scan.spacing_mm)} mm"
+
+        differ = f"{grid(volume)} against {grid(reference)}"
+        if grid(volume) == grid(reference):
+            differ = f"both {grid(volume)}, but their origin or direction differ"
+        raise CtDenoiseError(f"{source}: not on the grid of {reference_source} ({differ}); its ROIs cannot be reused")
+    rois, candidates, _ = find_flat_rois(reference, roi_px, n_slices, None, reference_source)
+    # The global noise level of ``volume`` itself, on the reference's candidate ROIs (not the reference's level).
+    noise = slice_difference_noise(volume, np.unique(candidates.slice_index))
+    noise_level = half_sample_mode(detrend_rois(candidates.cut(noise), order=2).std(axis=(1, 2)))
     return ScanNoise(rois_nps(volume, rois), rois, candidates, noise_level)
 
 
