@@ -39,6 +39,7 @@ def test_denoise_writes_the_z2_volume_and_names_the_fallback(files):
     np.testing.assert_allclose(denoised.origin_mm, (0, 0, 49.5), atol=1e-5)
     record = json.loads((files["folder"] / "denoised.json").read_text())  # the NIfTI's sidecar: how it was made
     assert record["ctdenoise_inference"]["z_scale"] == 2 and record["ctdenoise_inference"]["precision"] == "fp32"
+    assert f"wrote {files['folder'] / 'denoised.json'}" in result.output  # the user is told it is there
 
 
 def test_denoise_refuses_to_clobber_with_exit_code_2(files, capsys, monkeypatch):

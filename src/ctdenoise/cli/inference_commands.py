@@ -93,9 +93,11 @@ def denoise(
         num_threads=threads,
     )
     write_volume(denoised, output_path, overwrite=overwrite)
-    write_provenance(denoised, output_path, overwrite=overwrite)
+    sidecar = write_provenance(denoised, output_path, overwrite=overwrite)
     shape = "×".join(map(str, denoised.shape))
     typer.echo(f"wrote {output_path} ({shape}, {denoised.spacing_mm[0]:g} mm slices; {runtime} {precision})")
+    if sidecar is not None:
+        typer.echo(f"wrote {sidecar} (how it was denoised)")
     if preview is not None:
         from ctdenoise.figures import plot_before_after
 

@@ -35,7 +35,9 @@ def _kernel_choice(kernel: str):
 def simulate(
     input_path: Path = typer.Argument(..., metavar="IN", help="Full-dose CT: DICOM folder or .nii/.nii.gz/.nrrd/.mha."),
     output_path: Path = typer.Argument(..., metavar="OUT", help="Output file, or a suffix-less path for DICOM."),
-    dose: float = typer.Option(0.1, "--dose", help="Simulated dose as a fraction of the input's (0.1 = 10 %)."),
+    dose: float = typer.Option(
+        0.1, "--dose", help="Simulated dose as a fraction of the input's, between 0 and 1 exclusive (0.1 = 10 %)."
+    ),
     slice_mm: float = typer.Option(
         2.0, "--slice-mm", help="Output slice thickness, a whole multiple of the input's; 0 keeps the input slices."
     ),
