@@ -33,12 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ctdenoise.builtin.evaluation import BODY_WINDOW_HU, best_gaussian, body_mask
+from ctdenoise.builtin.evaluation import BODY_WINDOW_HU, best_gaussian, body_mask, body_psnr_db
 from ctdenoise.builtin.held_out import cached_low_dose_cases
 from ctdenoise.builtin.training_data import HELD_OUT_SCANS
 from ctdenoise.io import read_volume
-from ctdenoise.metrics import psnr_3d, window_to_unit
-from ctdenoise.metrics.evaluate import PAPER_BORDER_CROP_PX
 from ctdenoise.metrics.nps import nps_from_rois
 from ctdenoise.simulate.scan_noise import find_flat_rois, rois_nps
 
@@ -59,12 +57,11 @@ def ceilings(scan: str, shared: Path, cache: Path) -> dict:
     scanner_nps = rois_nps(reference, rois)
     added = {int(k): low.hu[int(k)].astype(np.float64) - reference.hu[int(k)] for k in np.unique(rois.slice_index)}
     added_nps = nps_from_rois(rois.cut(added), pixel_mm, detrend="quadratic")
-    bin_area = abs(np.diff(scanner_nps.frequency_y_per_mm[:2])[0] * np.diff(scanner_nps.frequency_x_per_mm[:2])[0])
+    sigma_r2, sigma_a2 = scanner_nps.noise_std_hu**2, added_nps.noise_std_hu**2
     s_r, s_a = scanner_nps.nps_2d, added_nps.nps_2d
+    bin_area = sigma_r2 / s_r.sum()  # Δfy·Δfx: the NPS summed times it is the variance (Parseval)
     wiener_floor = float(np.sum(s_r * s_a / np.maximum(s_r + s_a, 1e-30)) * bin_area)
-    sigma_r2, sigma_a2 = float(s_r.sum() * bin_area), float(s_a.sum() * bin_area)
-    target = window_to_unit(reference.hu, BODY_WINDOW_HU)
-    input_psnr = psnr_3d(window_to_unit(low.hu, BODY_WINDOW_HU), target, body, border_crop_px=PAPER_BORDER_CROP_PX)
+    input_psnr = body_psnr_db(low, reference, body)
     scale = WINDOW_RANGE_HU**2 / 10 ** (input_psnr / 10.0) / sigma_a2  # k: the body's MSE over the ROIs' variance
     sigma_mm, gaussian = best_gaussian(low, reference, body)
     return {

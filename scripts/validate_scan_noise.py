@@ -72,21 +72,24 @@ def validate_scan(
     rois, scan_nps = model.scan_noise.rois, model.scan_noise.nps
     slices = np.unique(rois.slice_index).tolist()
     scanner = FanBeamGeometry.preset(geometry)
+
+    def inserted_rois(seed: int, kernel) -> np.ndarray:
+        """The ROIs of the 25 % dose's inserted noise with ``kernel``, drawn with ``seed``, on the ROI slices."""
+        flux = model.flux
+        return rois.cut(
+            {
+                k: low_dose_noise_hu(
+                    slab.hu[k], pixel_mm, DOSE_FRACTION, scanner, flux.at_slice(k), slice_rng(seed, k), kernel
+                )
+                for k in slices
+            }
+        )
+
     noise = [rois.cut({k: low.hu[k] - slab.hu[k] for k in slices})]
-    for seed in range(1, realisations):  # more realisations of the same noise: its NPS, not one draw's
-        again_noise = {
-            k: low_dose_noise_hu(
-                slab.hu[k], pixel_mm, DOSE_FRACTION, scanner, model.flux.at_slice(k), slice_rng(seed, k), model.kernel
-            )
-            for k in slices
-        }
-        noise.append(rois.cut(again_noise))
+    # More realisations of the same noise: its NPS, not one draw's.
+    noise += [inserted_rois(seed, model.kernel) for seed in range(1, realisations)]
     inserted = nps_from_rois(np.concatenate(noise), pixel_mm)
-    standard_noise = {
-        k: low_dose_noise_hu(slab.hu[k], pixel_mm, DOSE_FRACTION, scanner, model.flux, slice_rng(0, k), STANDARD_KERNEL)
-        for k in slices
-    }
-    standard = nps_from_rois(rois.cut(standard_noise), pixel_mm)
+    standard = nps_from_rois(inserted_rois(0, STANDARD_KERNEL), pixel_mm)
     # Calibrate the 25 % scan again, with the kernel of the original (a property of the reconstruction, not of
     # the dose) and with a kernel fitted anew to the 25 % scan itself.
     again_kernel = fit_noise_model(

@@ -113,11 +113,11 @@ def lung1_figure(lung1_dicom: Path, png: Path) -> None:
     print(f"simulated 2 × 3 slices in {time.perf_counter() - start:.1f} s (including calibration)")
     # On the three slices' own flat ROIs: the scan's noise there, and the inserted noise on the same ROIs.
     here = measure_scan_noise(part, n_slices=2, source="LUNG1-001 middle")
-    cut = {int(k): None for k in np.unique(here.rois.slice_index)}
+    slices = np.unique(here.rois.slice_index).tolist()
     pixel_mm = (part.spacing_mm[1], part.spacing_mm[2])
 
     def inserted_on_rois(low: np.ndarray) -> float:
-        return nps_from_rois(here.rois.cut({k: low[k] - part.hu[k] for k in cut}), pixel_mm).noise_std_hu
+        return nps_from_rois(here.rois.cut({k: low[k] - part.hu[k] for k in slices}), pixel_mm).noise_std_hu
 
     print(
         f"noise σ on these slices' {len(here.rois)} flat ROIs {here.nps.noise_std_hu:.1f} HU (whole scan "

@@ -237,6 +237,11 @@ def tissue_rois(
     return _as_rois(corners, roi_px)
 
 
+def candidate_residuals(volume: Volume, rois: FlatRois) -> np.ndarray:
+    """``(n, roi_px, roi_px)`` the ROIs cut from ``volume``'s slice-difference noise, quadratically detrended."""
+    return detrend_rois(rois.cut(slice_difference_noise(volume, np.unique(rois.slice_index))), order=2)
+
+
 def local_noise_levels(slice_index: np.ndarray, roi_std: np.ndarray, overall: float) -> np.ndarray:
     """``(n,)`` the noise level each ROI is compared with: the half-sample mode of the ROIs of its own slice pair
     when that pair has at least :data:`MIN_PAIR_CANDIDATES` of them, else ``overall`` (the mode of all).
@@ -285,7 +290,7 @@ def find_flat_rois(
         )
     candidates = _as_rois(corners, roi_px)
     z, top, left = candidates.slice_index, candidates.top, candidates.left
-    residuals = detrend_rois(candidates.cut(slice_difference_noise(volume, np.unique(z))), order=2)
+    residuals = candidate_residuals(volume, candidates)
     roi_std = residuals.std(axis=(1, 2))
     low_fraction = low_frequency_fraction(residuals)
     noise_level = half_sample_mode(roi_std)
@@ -367,8 +372,7 @@ def measure_on_rois_of(
         raise CtDenoiseError(f"{source}: not on the grid of {reference_source} ({differ}); its ROIs cannot be reused")
     rois, candidates, _ = find_flat_rois(reference, roi_px, n_slices, None, reference_source)
     # The global noise level of ``volume`` itself, on the reference's candidate ROIs (not the reference's level).
-    noise = slice_difference_noise(volume, np.unique(candidates.slice_index))
-    noise_level = half_sample_mode(detrend_rois(candidates.cut(noise), order=2).std(axis=(1, 2)))
+    noise_level = half_sample_mode(candidate_residuals(volume, candidates).std(axis=(1, 2)))
     return ScanNoise(rois_nps(volume, rois), rois, candidates, noise_level)
 
 
