@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from ctdenoise.errors import CtDenoiseError
-from ctdenoise.metrics.nps import detrend_rois
+from ctdenoise.metrics.nps import detrend_rois, nps_from_rois
 from ctdenoise.simulate.scan_noise import find_flat_rois, half_sample_mode, measure_scan_noise, tissue_rois
 from ctdenoise.volume import Volume
 
@@ -11,11 +11,11 @@ SIZE_PX = 256
 F0_PER_MM = 0.4  # noise with NPS ∝ f·exp(−(f/f0)²): peak at f0/√2 = 0.283 mm⁻¹ (d/df = 0 analytically)
 
 
-def _band_pass_noise(rng: np.random.Generator, sigma_hu: float) -> np.ndarray:
+def _band_pass_noise(rng: np.random.Generator, sigma_hu: float, f0_per_mm: float = F0_PER_MM) -> np.ndarray:
     """Noise of a known NPS shape, scaled to exactly ``sigma_hu`` over the image."""
     frequency = np.fft.fftfreq(SIZE_PX, d=PIXEL_MM)
     radius = np.hypot(frequency[:, None], frequency[None, :])
-    amplitude = np.sqrt(radius * np.exp(-((radius / F0_PER_MM) ** 2)))
+    amplitude = np.sqrt(radius * np.exp(-((radius / f0_per_mm) ** 2)))
     noise = np.real(np.fft.ifft2(np.fft.fft2(rng.normal(size=(SIZE_PX, SIZE_PX))) * amplitude))
     return noise / noise.std() * sigma_hu
 
@@ -55,6 +55,30 @@ def test_scan_noise_sigma_and_nps_peak_match_the_known_noise_despite_anatomy():
     everything = tissue_rois(scan, roi_px=32, n_slices=4)
     naive = detrend_rois(everything.cut({k: scan.hu[k] for k in range(4)})).std()
     assert naive > 1.3 * 20.0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bias (docs/simulate.md): ROIs are judged on the noise then measured on them, which cuts the "
+    "noise's own upper tail; measured 0.82 of the truth in bins 1–2. Judging them on the slice sums removes it "
+    "(0.95–1.04) but lets anatomy that changes along z into real scans' NPS, so it was not adopted",
+)
+def test_choosing_flat_rois_does_not_bias_the_noise_measured_on_them():
+    # A smooth kernel's noise (NPS peak 0.106 mm⁻¹, like B19f or GE STANDARD): most of its power lies in the few
+    # lowest DFT rings of an ROI, so an ROI's own low-frequency power fraction scatters widely, and a test on it
+    # rejects noise as well as anatomy.
+    rng = np.random.default_rng(3)
+    noise = [_band_pass_noise(rng, 25.0, f0_per_mm=0.15) for _ in range(8)]
+    body = _anatomy(0)
+    body[body == 200.0] = 40.0  # no vessels: every candidate ROI holds noise only
+    scan = Volume(np.stack([body + n for n in noise]), spacing_mm=(2.5, PIXEL_MM, PIXEL_MM))
+    measured = measure_scan_noise(scan, roi_px=32, n_slices=7, source="smooth-kernel")
+    # The truth: the known noise itself on every candidate ROI, one slice at a time, nothing rejected.
+    truth = nps_from_rois(measured.candidates.cut(dict(enumerate(noise))), (PIXEL_MM, PIXEL_MM), detrend="quadratic")
+    assert len(measured.rois) >= 0.5 * len(measured.candidates)
+    assert measured.nps.noise_std_hu == pytest.approx(truth.noise_std_hu, rel=0.04)
+    ratio = measured.nps.radial_nps[1:6] / truth.radial_nps[1:6]
+    np.testing.assert_allclose(ratio, 1.0, atol=0.08)  # now 0.82–0.89 at bins 1–2
 
 
 def test_noise_free_and_lung_only_scans_are_refused_with_the_reason():
