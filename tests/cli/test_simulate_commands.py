@@ -92,6 +92,9 @@ def test_noise_prints_sigma_and_nps_as_json_only_and_plots(tmp_path, capsys):
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert _run(["noise", source, "--plot", plot]) == 2  # refuses to clobber the plot
     assert "already exists" in capsys.readouterr().err
+    # --pairs, as in simulate (--slices stays an alias): one pair measures on one slice difference only.
+    assert _run(["noise", source, "--json", "--pairs", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_slice_pairs"] == 1
 
 
 def test_noise_without_flat_tissue_is_a_one_line_error(tmp_path, capsys):
@@ -136,7 +139,7 @@ def test_a_bad_dose_is_refused_before_the_slow_kernel_fit(tmp_path, capsys, monk
     _write_input(source)
     assert _run(["simulate", source, tmp_path / "low.nii.gz", "--dose", "1.5", "--no-progress"]) == 2
     error = capsys.readouterr().err
-    assert "full.nii.gz: dose fraction must be between 0 and 1" in error and len(error.strip().splitlines()) == 1
+    assert "--dose 1.5: dose fraction must be between 0 and 1" in error and len(error.strip().splitlines()) == 1
     assert _run(["simulate", source, tmp_path / "low.nii.gz", "--slice-mm", "1.5", "--no-progress"]) == 2
     assert "full.nii.gz" in capsys.readouterr().err
 

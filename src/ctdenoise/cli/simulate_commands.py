@@ -61,13 +61,19 @@ def simulate(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Simulate a low-dose scan (projection-domain noise insertion + FBP) with the input's noise texture."""
+    from ctdenoise.errors import CtDenoiseError
     from ctdenoise.io import read_volume, refuse_to_clobber, write_volume
     from ctdenoise.io.provenance import check_provenance_path, write_provenance
     from ctdenoise.io.volume_io import output_is_dicom_series
     from ctdenoise.simulate import FluxModel, fit_noise_model, simulate_low_dose
     from ctdenoise.simulate.attenuation import PADDING_BELOW_HU
     from ctdenoise.simulate.lowdose import check_simulation_arguments
+    from ctdenoise.simulate.noise import check_dose_fraction
 
+    try:
+        check_dose_fraction(dose)  # a flag's error names the flag, before any file is read
+    except CtDenoiseError as error:
+        raise CtDenoiseError(f"--dose {dose:g}: {error}") from None
     output_is_dicom_series(output_path)  # refuse an unknown output format before minutes of simulation
     refuse_to_clobber(output_path, overwrite, inputs=(input_path,))
     check_provenance_path(output_path, overwrite, (input_path,))
@@ -111,6 +117,16 @@ def simulate(
         typer.echo(f"wrote {sidecar} (dose, I0{along_z}, noise kernel, seed)")
 
 
+NOISE_HELP = (
+    "Measure a scan's own noise: σ (HU) and NPS from flat tissue ROIs, robust to anatomy.\n\n"
+    "ROIs in fat, muscle and organs are cut from differences of neighbouring slices, detrended, and kept when free "
+    "of structure (Christianson et al. 2015; Malkus & Szczykutowicz 2017); σ is the square root of the NPS's "
+    "integral. The NPS peak is the centre of the top 5 % of a finer curve (the ROIs zero-padded to 4× their size), "
+    "so it can lie between the points of the plotted curve and gives the middle of a flat top; the mean frequency "
+    "is the NPS-weighted mean of f. Smooth kernels' first NPS bins read low (docs/simulate.md)."
+)
+
+
 def noise(
     scan: Path = typer.Argument(..., metavar="SCAN", help="CT scan: DICOM folder or .nii/.nii.gz/.nrrd/.mha."),
     as_json: bool = typer.Option(
@@ -118,7 +134,13 @@ def noise(
     ),
     plot: Path | None = typer.Option(None, "--plot", help="Save the radial NPS curve to this PNG."),
     roi_px: int = typer.Option(24, "--roi-px", min=8, help="Side of the square ROIs in pixels."),
-    slices: int = typer.Option(8, "--slices", min=1, help="Neighbouring-slice pairs to measure on."),
+    slices: int = typer.Option(
+        8,
+        "--pairs",
+        "--slices",
+        min=1,
+        help="Neighbouring-slice pairs to measure on, spread over the middle 80 % of the scan (as simulate --pairs).",
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the --plot file if it exists."),
     rois_from: Path | None = typer.Option(
         None,
@@ -127,7 +149,7 @@ def noise(
         "low-dose version: the σ ratio is then not moved by which regions each scan lets count as flat.",
     ),
 ) -> None:
-    """Measure a scan's own noise: σ (HU) and NPS from flat tissue ROIs, robust to anatomy."""
+    """Measure a scan's own noise: σ (HU) and NPS from flat tissue ROIs, robust to anatomy (see NOISE_HELP)."""
     from ctdenoise.io import read_volume, refuse_to_clobber
     from ctdenoise.simulate.scan_noise import measure_on_rois_of, measure_scan_noise
 
@@ -164,4 +186,4 @@ def noise(
 def register(app: typer.Typer) -> None:
     """Add the ``simulate`` and ``noise`` commands to the top-level app."""
     app.command("simulate")(simulate)
-    app.command("noise")(noise)
+    app.command("noise", help=NOISE_HELP)(noise)
