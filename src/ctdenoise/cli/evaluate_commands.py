@@ -62,8 +62,8 @@ def evaluate(
     crop: int = typer.Option(2, "--crop", min=0, help="Pixels cropped from every slice border (the authors: 2)."),
     lpips: LpipsChoice = typer.Option(LpipsChoice.vgg, "--lpips", help="LPIPS backbone (the paper: vgg), or none."),
     lpips_weights: Path | None = typer.Option(None, "--lpips-weights", help="Folder with the LPIPS weights."),
-    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON.", metavar=""),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar.", metavar=""),
 ) -> None:
     """PSNR and SSIM (axial, coronal, sagittal, mean, 3D) and LPIPS of a denoised CT against its reference."""
     from ctdenoise.cli.json_output import stdout_to_stderr
@@ -108,7 +108,7 @@ def lpips_distance(
     net: LpipsNet = typer.Option(LpipsNet.alex, "--net", help="Backbone: alex (upstream default) or vgg."),
     lpips_weights: Path | None = typer.Option(None, "--lpips-weights", help="Folder with the LPIPS weights."),
     window: str = typer.Option("-1000,500", "--window", help="HU window LOW,HIGH for volumes."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (volumes)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (volumes).", metavar=""),
 ) -> None:
     """LPIPS v0.1 distance of two images (like upstream lpips_2imgs.py) or two volumes (mean over axial slices)."""
     from ctdenoise.metrics.lpips import LPIPS, load_rgb_image

@@ -50,8 +50,8 @@ def denoise(
         None, "--preview", help="Also write a before/after PNG (middle axial slice, lung and mediastinal windows)."
     ),
     reference: Path | None = typer.Option(None, "--reference", help="Full-dose scan to show in the --preview."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists.", metavar=""),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar.", metavar=""),
 ) -> None:
     """Denoise a low-dose scan (and, with z×2 models, put it on a grid of half the slice spacing)."""
     from ctdenoise.builtin.catalog import resolve_model
@@ -118,10 +118,12 @@ def quantize(
     max_volumes: int | None = typer.Option(
         None, "--max-volumes", help="Read at most this many calibration scans (default 4)."
     ),
-    onnx: bool = typer.Option(False, "--onnx", help="Also write FP32 and INT8 ONNX files for ONNX Runtime."),
+    onnx: bool = typer.Option(
+        False, "--onnx", help="Also write FP32 and INT8 ONNX files for ONNX Runtime.", metavar=""
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the patch sampling."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists.", metavar=""),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress.", metavar=""),
     max_drop: float | None = typer.Option(
         None,
         "--max-drop",
@@ -168,7 +170,7 @@ def export(
     model: Path = typer.Option(..., "--model", help="Trained model file or training checkpoint (.pt)."),
     export_format: str = typer.Option("onnx", "--format", help="onnx (a .onnx file) | openvino (a model folder)."),
     out: Path = typer.Option(..., "--out", help="Output .onnx file or model folder."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists.", metavar=""),
 ) -> None:
     """Export a model to ONNX or OpenVINO IR (dynamic z, y, x; HU normalisation stored with it)."""
     from ctdenoise.inference.export import export_model
@@ -178,14 +180,14 @@ def export(
 
 
 def benchmark(
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object with a 'results' list."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object with a 'results' list.", metavar=""),
     shape: str = typer.Option("32,256,256", "--shape", help="Input z,y,x in voxels."),
     preset: str = typer.Option("bench", "--preset", help="Model size preset (bench: F=64, N=8)."),
     repetitions: int = typer.Option(3, "--repetitions", help="Timed runs per combination."),
     warmup: int = typer.Option(1, "--warmup", help="Untimed runs first."),
     threads: int | None = typer.Option(None, "--threads", help="CPU threads (default: all)."),
     runtimes: str | None = typer.Option(None, "--runtimes", help="Only these runtimes, e.g. torch,openvino."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar.", metavar=""),
 ) -> None:
     """Time every network × torch/OpenVINO/ONNX Runtime × FP32/BF16/INT8 (the paper's Table 1 speeds)."""
     from ctdenoise.inference.benchmark import benchmark_table, run_benchmark

@@ -17,6 +17,7 @@ def info(
         "--json",
         help="Print one JSON object: shape_zyx, spacing_mm_zyx, origin_mm, hu_min, hu_max (inside the field of "
         "view), padding_hu.",
+        metavar="",
     ),
     series: str | None = typer.Option(None, "--series", help=SERIES_HELP),
 ) -> None:
@@ -54,7 +55,7 @@ def convert(
     target: Path = typer.Argument(
         ..., metavar="OUT", help="Output file (format from the suffix) or a suffix-less folder = DICOM series."
     ),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists (never IN)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists (never IN).", metavar=""),
     series: str | None = typer.Option(None, "--series", help=SERIES_HELP),
 ) -> None:
     """Convert a CT volume between DICOM series, NIfTI, NRRD and MetaImage, keeping HU and geometry."""

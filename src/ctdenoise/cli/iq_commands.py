@@ -28,8 +28,8 @@ def iq(
         2.0e4, "--photons", help="Built-in phantom only: full-dose quanta per ray (I0); 2e4 as in the quick study."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the phantom scans, the train/test splits and the bootstrap."),
-    as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr."),
+    as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout.", metavar=""),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress on stderr.", metavar=""),
 ) -> None:
     """LG-CHO AUC and d′ per insert (with NPW), NPS and TTF; without --present/--absent, on the built-in phantom."""
     from ctdenoise.errors import CtDenoiseError

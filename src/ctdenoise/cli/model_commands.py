@@ -54,14 +54,16 @@ def models() -> None:
 def train(
     config: str = typer.Option(..., "--config", help="Training YAML: a preset name (quick, paper) or a file path."),
     out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, metrics.csv, TensorBoard logs, config."),
-    resume: bool = typer.Option(False, "--resume", help="Continue the run in OUT from its last checkpoint."),
+    resume: bool = typer.Option(
+        False, "--resume", help="Continue the run in OUT from its last checkpoint.", metavar=""
+    ),
     precision: str | None = typer.Option(None, "--precision", help="fp32, bf16 or fp16 (fp16 needs a GPU)."),
     pairs: Path | None = typer.Option(
         None, "--pairs", help="Pairs CSV (subject_id,low_dose,full_dose[,split]); overrides data.pairs."
     ),
     steps: int | None = typer.Option(None, "--steps", min=1, help="Training iterations; overrides train.steps."),
     arch: str | None = typer.Option(None, "--arch", help="A network of `ctdenoise models`; overrides model.arch."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar.", metavar=""),
 ) -> None:
     """Train a denoising network on low-/full-dose pairs (torchrun for several GPUs or nodes)."""
     from ctdenoise.training import load_training_config

@@ -28,9 +28,11 @@ def phantom(
     shape: str = typer.Option("64,192,192", "--shape", help="Voxels per subject as z,y,x."),
     spacing_mm: str = typer.Option("1.0,1.8,1.8", "--spacing-mm", help="Voxel size in mm as z,y,x (1 mm slices)."),
     output_format: str = typer.Option("nifti", "--format", help="Full-dose image format: nifti or dicom."),
-    preview: bool = typer.Option(False, "--preview", help="Also write preview.png per subject (lung window)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing cohort in OUT."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    preview: bool = typer.Option(
+        False, "--preview", help="Also write preview.png per subject (lung window).", metavar=""
+    ),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing cohort in OUT.", metavar=""),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar.", metavar=""),
 ) -> None:
     """Generate digital chest phantoms with lung nodules: full-dose CT, nodule label mask, lung mask, manifest."""
     from ctdenoise.phantom import generate_cohort

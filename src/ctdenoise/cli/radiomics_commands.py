@@ -19,8 +19,10 @@ def radiomics(
     roi: str | None = typer.Option(None, "--roi", help="ROI name when MASK is an RTSTRUCT."),
     min_voxels: int = typer.Option(10, "--min-voxels", help="Skip regions smaller than this."),
     split: str = typer.Option("auto", "--split", help="auto | labels | components: how the mask becomes nodules."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON: feature name → value (per nodule when several)."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print JSON: feature name → value (per nodule when several).", metavar=""
+    ),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar.", metavar=""),
 ) -> None:
     """Radiomic features (first-order, GLCM, GLRLM, GLSZM, 3D) of each nodule in IMAGE outlined by MASK."""
     from ctdenoise.cli.json_output import stdout_to_stderr
@@ -61,8 +63,8 @@ def compare_radiomics(
     roi: str | None = typer.Option(None, "--roi", help="ROI name when masks are RTSTRUCT files."),
     min_voxels: int = typer.Option(10, "--min-voxels", help="Skip regions smaller than this."),
     alpha: float = typer.Option(0.05, "--alpha", help="Significance level."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs.", metavar=""),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar.", metavar=""),
 ) -> None:
     """Paired t-test (+ Benjamini–Hochberg, Wilcoxon, CCC) of nodule radiomics, each method vs --baseline."""
     from ctdenoise.figures import plot_radiomics_heatmap

@@ -48,6 +48,7 @@ def simulate(
         False,
         "--calibrate",
         help="Estimate I0 from the input's own noise in flat tissue (overrides --photons).",
+        metavar="",
     ),
     kernel: str = typer.Option("auto", "--kernel", help=KERNEL_HELP),
     pairs: int = typer.Option(
@@ -57,8 +58,8 @@ def simulate(
         help="Neighbouring-slice pairs the noise fit measures on, spread over the middle 80 % of the input; with "
         "--calibrate, when they span ≥ 60 mm, each also sets I0 along z (each costs about two slice simulations).",
     ),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists.", metavar=""),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar.", metavar=""),
 ) -> None:
     """Simulate a low-dose scan (projection-domain noise insertion + FBP) with the input's noise texture."""
     from ctdenoise.errors import CtDenoiseError
@@ -130,7 +131,10 @@ NOISE_HELP = (
 def noise(
     scan: Path = typer.Argument(..., metavar="SCAN", help="CT scan: DICOM folder or .nii/.nii.gz/.nrrd/.mha."),
     as_json: bool = typer.Option(
-        False, "--json", help="Print one JSON object (σ, NPS peak/mean frequency, ROI counts, radial NPS) only."
+        False,
+        "--json",
+        help="Print one JSON object (σ, NPS peak/mean frequency, ROI counts, radial NPS) only.",
+        metavar="",
     ),
     plot: Path | None = typer.Option(None, "--plot", help="Save the radial NPS curve to this PNG."),
     roi_px: int = typer.Option(24, "--roi-px", min=8, help="Side of the square ROIs in pixels."),
@@ -141,7 +145,7 @@ def noise(
         min=1,
         help="Neighbouring-slice pairs to measure on, spread over the middle 80 % of the scan (as simulate --pairs).",
     ),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the --plot file if it exists."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the --plot file if it exists.", metavar=""),
     rois_from: Path | None = typer.Option(
         None,
         "--rois-from",

@@ -17,13 +17,13 @@ def reproduce_command(
         "--data",
         help="Your full-dose scans: a folder with manifest.json or subjects.csv (subject_id,image,mask[,roi]).",
     ),
-    resume: bool = typer.Option(False, "--resume", help="Skip stages that already finished in OUT."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Redo every stage in an existing OUT."),
+    resume: bool = typer.Option(False, "--resume", help="Skip stages that already finished in OUT.", metavar=""),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Redo every stage in an existing OUT.", metavar=""),
     lpips_weights: Path | None = typer.Option(
         None, "--lpips-weights", help="Folder with LPIPS weights (default: $CTDENOISE_LPIPS_WEIGHTS, torch hub cache)."
     ),
     progress: bool = typer.Option(
-        True, "--progress/--no-progress", help="Progress bars inside the stages (one line per stage stays)."
+        True, "--progress/--no-progress", help="Progress bars inside the stages (one line per stage stays).", metavar=""
     ),
     real_data: Path | None = typer.Option(
         None,
