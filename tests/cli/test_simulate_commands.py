@@ -89,6 +89,7 @@ def test_noise_prints_sigma_and_nps_as_json_only_and_plots(tmp_path, capsys):
     assert summary["noise_std_hu"] == pytest.approx(10.0, rel=0.05)
     assert summary["n_rois"] >= 12 and summary["n_candidate_rois"] >= summary["n_rois"]
     assert 0.0 < summary["mean_frequency_per_mm"] <= 0.5
+    assert summary["radial_nps_hu2_mm2"][0] == 0.0  # the mean is detrended away: 0, not a rounding residue
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert _run(["noise", source, "--plot", plot]) == 2  # refuses to clobber the plot
     assert "already exists" in capsys.readouterr().err

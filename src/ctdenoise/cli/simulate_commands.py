@@ -34,7 +34,12 @@ def _kernel_choice(kernel: str):
 
 def simulate(
     input_path: Path = typer.Argument(..., metavar="IN", help="Full-dose CT: DICOM folder or .nii/.nii.gz/.nrrd/.mha."),
-    output_path: Path = typer.Argument(..., metavar="OUT", help="Output file, or a suffix-less path for DICOM."),
+    output_path: Path = typer.Argument(
+        ...,
+        metavar="OUT",
+        help="Output file, or a suffix-less path for DICOM. Beside a NIfTI/NRRD/MetaImage file, a JSON sidecar "
+        "(low.nii.gz → low.json) records dose, I0 (and along z), noise kernel and seed.",
+    ),
     dose: float = typer.Option(
         0.1, "--dose", help="Simulated dose as a fraction of the input's, between 0 and 1 exclusive (0.1 = 10 %)."
     ),
@@ -124,7 +129,8 @@ NOISE_HELP = (
     "of structure (Christianson et al. 2015; Malkus & Szczykutowicz 2017); σ is the square root of the NPS's "
     "integral. The NPS peak is the centre of the top 5 % of a finer curve (the ROIs zero-padded to 4× their size), "
     "so it can lie between the points of the plotted curve and gives the middle of a flat top; the mean frequency "
-    "is the NPS-weighted mean of f. Smooth kernels' first NPS bins read low (docs/simulate.md)."
+    "is the NPS-weighted mean of f. With smooth kernels the first NPS bins read low: the test that rejects "
+    "anatomy also rejects some of the noise's own low-frequency power."
 )
 
 
@@ -133,7 +139,9 @@ def noise(
     as_json: bool = typer.Option(
         False,
         "--json",
-        help="Print one JSON object (σ, NPS peak/mean frequency, ROI counts, radial NPS) only.",
+        help="Print one JSON object only: σ, NPS peak/mean frequency, ROI counts, the radial NPS, and "
+        "global_noise_level_hu (Christianson et al. 2015: the mode of the local σ of all flat-tissue candidate ROIs, "
+        "structured ones included).",
         metavar="",
     ),
     plot: Path | None = typer.Option(None, "--plot", help="Save the radial NPS curve to this PNG."),
@@ -143,7 +151,8 @@ def noise(
         "--pairs",
         "--slices",
         min=1,
-        help="Neighbouring-slice pairs to measure on, spread over the middle 80 % of the scan (as simulate --pairs).",
+        help="Neighbouring-slice pairs to measure on, spread over the middle 80 % of the scan (as simulate --pairs; "
+        "--slices is its former name).",
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the --plot file if it exists.", metavar=""),
     rois_from: Path | None = typer.Option(

@@ -99,7 +99,11 @@ class NoisePowerSpectrum:
             "n_rois": self.n_rois,
             "pixel_mm": [float(f"{value:.6g}") for value in self.pixel_mm],
             "radial_frequency_per_mm": [round(float(value), 5) for value in self.radial_frequency_per_mm],
-            "radial_nps_hu2_mm2": [float(f"{value:.6g}") for value in self.radial_nps],
+            # Bin 0 is removed by detrending: its ~1e-27 rounding residue is written as 0.
+            "radial_nps_hu2_mm2": [
+                float(f"{value:.6g}") if abs(value) > 1e-9 * np.abs(self.radial_nps).max() else 0.0
+                for value in self.radial_nps
+            ],
         }
 
 
