@@ -36,9 +36,11 @@ def denoise(
         None, "--z-scale", help="Built-in default model only: 1 keeps the slices (default), 2 halves the spacing."
     ),
     precision: str | None = typer.Option(
-        None, "--precision", help="fp32 | bf16 | int8 (default: int8 if the model has it)."
+        None, "--precision", metavar="fp32|bf16|int8", help="Default: int8 if the model has it."
     ),
-    runtime: str | None = typer.Option(None, "--runtime", help="torch | openvino | onnxruntime (default: openvino)."),
+    runtime: str | None = typer.Option(
+        None, "--runtime", metavar="NAME", help="torch, openvino or onnxruntime (default: openvino)."
+    ),
     tile: str | None = typer.Option(
         None,
         "--tile",

@@ -57,7 +57,9 @@ def train(
     resume: bool = typer.Option(
         False, "--resume", help="Continue the run in OUT from its last checkpoint.", metavar=""
     ),
-    precision: str | None = typer.Option(None, "--precision", help="fp32, bf16 or fp16 (fp16 needs a GPU)."),
+    precision: str | None = typer.Option(
+        None, "--precision", metavar="fp32|bf16|fp16", help="Overrides train.precision (fp16 needs a GPU)."
+    ),
     pairs: Path | None = typer.Option(
         None, "--pairs", help="Pairs CSV (subject_id,low_dose,full_dose[,split]); overrides data.pairs."
     ),

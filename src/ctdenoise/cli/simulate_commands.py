@@ -47,7 +47,7 @@ def simulate(
         2.0, "--slice-mm", help="Output slice thickness, a whole multiple of the input's; 0 keeps the input slices."
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same output bit for bit."),
-    geometry: str = typer.Option("siemens", "--geometry", help="Scanner geometry: siemens or ge."),
+    geometry: str = typer.Option("siemens", "--geometry", metavar="siemens|ge", help="Scanner geometry."),
     photons: float = typer.Option(2.0e5, "--photons", help="Full-dose quanta per ray on the central channel (I0)."),
     calibrate: bool = typer.Option(
         False,
