@@ -187,6 +187,7 @@ def test_a_nifti_output_gets_a_json_sidecar_recording_how_it_was_simulated_and_n
     simulation = record["simulation"]
     assert record["image"] == "low.nii.gz" and simulation["dose_fraction"] == 0.25 and simulation["seed"] == 3
     assert simulation["full_dose_photons"] == 1e5 and "noise_kernel" in simulation
+    assert simulation["relative_flux_by_slice"] == [1.0] * 4  # one per input slice, also without a z-profile
     assert "0.25 of the source dose" in record["derivation_description"]
     # A sidecar already there (someone's notes) is refused before any work, like the image itself.
     other = tmp_path / "other.json"

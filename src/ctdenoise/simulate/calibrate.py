@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -211,7 +212,8 @@ def fit_noise_model(
         base = _reference_noise(
             volume, rois, scanner, reference, BASE_KERNEL, seed, progress, "noise for the kernel fit"
         )
-        name = f"matched to {source}" if kernel == "auto" else "matched to the given NPS"
+        # The scan's file (or DICOM folder) name, not its path: the name goes into outputs that are shared.
+        name = f"matched to {Path(source).name or source}" if kernel == "auto" else "matched to the given NPS"
 
         def filtered(kernel: NoiseKernel) -> dict[int, np.ndarray]:
             return {index: kernel.filter_noise(image, pixel_mm) for index, image in base.items()}

@@ -199,7 +199,8 @@ def simulate_low_dose(
         "geometry": scanner.name,
         "full_dose_photons": flux.full_dose_photons,
         "electronic_noise_variance": flux.electronic_noise_variance,
-        "relative_flux_by_slice": [round(value, 4) for value in flux.relative_flux_by_slice],
+        # One value per input slice, 1.0 on every slice without a z-profile (a script never meets an empty list).
+        "relative_flux_by_slice": [round(value, 4) for value in flux.relative_flux_by_slice] or [1.0] * len(noisy),
         "seed": int(seed),
         "noise_kernel": kernel.record(),
         "slice_mm": float(slice_mm) if slice_mm is not None else volume.spacing_mm[0],
