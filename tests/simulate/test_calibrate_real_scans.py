@@ -50,19 +50,20 @@ def test_calibrating_a_simulated_25_percent_scan_gives_a_quarter_of_the_i0(share
 # correction of missing_dose_noise the same seeds gave 0.220–0.279 (mean 0.254, sd 0.021): the mean moved up by
 # 1.5 standard errors, a shift not established by six seeds and not explained. The other three crops: sd
 # 0.012–0.013, means 0.245–0.258.
-REFIT_TOO_SCATTERED = pytest.mark.xfail(
-    strict=True, reason="refitted kernel's zero-frequency level: ±12 % scatter, mean +11 % on this 5-slice crop"
-)
+# Which side of +10 % seed 0 lands on depends on the CPU: 0.298 on the project's AVX-512 machine, within 10 % on a
+# 2-core AVX2-only AMD EPYC (2026-12-01), where rounding differences flip a discrete choice (an ROI at the structure
+# threshold, a solve pass at its tolerance). So that crop is held to the ±25 % its seed scatter allows, not marked
+# as an expected failure: the ±10 % target stays missed there (docs/simulate.md), and a regression still fails.
+REFIT_TOLERANCE = {"lidc-idri-0003": 0.25}
 
 
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=REFIT_TOO_SCATTERED) if n == "lidc-idri-0003" else n for n in REAL_SCANS]
-)
+@pytest.mark.parametrize("name", REAL_SCANS)
 def test_calibrating_a_simulated_25_percent_scan_with_its_kernel_refitted_gives_a_quarter_of_the_i0(shared_dir, name):
     # The kernel matched anew to the 25 % scan, as a user who calibrates any scan would.
     model, low = _calibrated_and_simulated(shared_dir, name)
     again = fit_noise_model(low, GEOMETRY, "auto", calibrate=True, n_slices=4, source=f"{name} at 25 %")
-    assert again.flux.full_dose_photons / model.flux.full_dose_photons == pytest.approx(0.25, rel=0.10)
+    ratio = again.flux.full_dose_photons / model.flux.full_dose_photons
+    assert ratio == pytest.approx(0.25, rel=REFIT_TOLERANCE.get(name, 0.10))
 
 
 def test_the_kernel_note_names_the_scanners_own_kernel_from_dicom(lung1_dir):
