@@ -478,6 +478,29 @@ def training_time_lines(bench: dict) -> list[str]:
     return [*lines, f"| all | {' | ' * len(settings)}| {total:.1f} (target about 2) |", ""]
 
 
+def other_cpu_lines(bench: Path) -> list[str]:
+    """The same benchmark on other CPUs: one line per ``bench_builtin-*.json`` beside ``bench`` (e.g.
+    ``bench_builtin-avx2.json``), so users see how much the instruction set matters (the targets are for
+    ``bench``'s CPU)."""
+    rows = []
+    for path in sorted(bench.parent.glob("bench_builtin-*.json")):
+        other = json.loads(path.read_text())["summary"]
+        rows.append(
+            f"- {other.get('cpu', path.stem)} (`{path.name}`, {other.get('date', 'undated')}): `stresnet-x2` {other['x2_scan_s']} s, "
+            f"`stresnet-x1` {other['x1_scan_s']} s, peak RSS {other['x2_peak_rss_gb']} / {other['x1_peak_rss_gb']} "
+            f"GB; {other['speedup_vs_paper_srresnet_fp32']}× the paper-scale SRResNet FP32 on the same CPU."
+        )
+    if not rows:
+        return []
+    return [
+        "The same benchmark on other CPUs (INT8 convolutions run fastest with AVX-512 VNNI; without it OpenVINO "
+        "uses AVX2 kernels):",
+        "",
+        *rows,
+        "",
+    ]
+
+
 def cards(
     out: Path,
     bench: Path | None = None,
@@ -512,6 +535,7 @@ def cards(
             f"{summary['speedup_vs_paper_srresnet_fp32']}× faster (target ≥ 30×).",
             "",
         ]
+        lines += other_cpu_lines(bench)
         lines += training_time_lines(json.loads(bench.read_text()))
         for name in ("stresnet-x1", "stresnet-x2"):
             card_path = BUILTIN_MODELS_DIR / name / "card.json"
