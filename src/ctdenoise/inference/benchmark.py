@@ -4,10 +4,11 @@ Reproduces the speed columns of Wei & Hsu (MIDL 2021) Table 1 as ratios to SRRes
 (the paper: STResNet FP32 1.67×, STResNet INT8 7.11×; seconds per volume, ``paper/NOTES.md``), and says how
 close each run comes to this machine's own measured matrix-multiply peak:
 
-* FP32 peak: oneDNN's float32 GEMM of two 2048×2048 matrices (``torch._C._nn.mkldnn_linear``), best of
+* FP32 peak: oneDNN's float32 GEMM of two matrices up to 2048×2048 (``torch._C._nn.mkldnn_linear``), best of
   several runs.
-* INT8 peak: ``torch._int_mm`` of two 2048×2048 int8 matrices into int32 (oneDNN s8 GEMM with VNNI where the
-  CPU has it), best of several runs.
+* INT8 peak: ``torch._int_mm`` of two int8 matrices up to 2048×2048 into int32 (oneDNN s8 GEMM with VNNI where
+  the CPU has it), best of several runs. Smaller where one call would take longer than ``GEMM_CALL_BUDGET_S``:
+  a CPU without native support for a type (AVX2 only: ~1 GOP/s for bf16 and int8).
 
 Each timed unit is one forward pass of one ``(1, 1, z, y, x)`` input as a single tile (no sliding window),
 after warm-up runs (the first OpenVINO/ONNX Runtime call compiles kernels). Networks are randomly initialised
@@ -49,40 +50,76 @@ def time_call(function: Callable[[], Any], repetitions: int, warmup: int) -> lis
     return seconds
 
 
+#: Longest one timed GEMM call may take before the size stops growing (seconds).
+GEMM_CALL_BUDGET_S = 0.25
+
+
+def _gemm_gops(make: Callable[[int], Callable[[], Any]], size: int, repetitions: int) -> tuple[float, int]:
+    """``(GOP/s, n)`` of the square GEMM ``make(n)()``: n doubles from 256 while one call stays within
+    :data:`GEMM_CALL_BUDGET_S` and n < ``size``, then the best of ``repetitions`` after two warm-up calls.
+
+    A CPU without native support for a type runs its GEMM on a reference path hundreds of times slower (bf16 and
+    int8 ran at ~1 GOP/s on an AVX2-only AMD EPYC, where a 2048³ call takes ~15 s): the size is bounded by time, so
+    such a CPU is measured in seconds, and reads as slow, instead of stalling the benchmark (and the test suite)
+    for minutes. Large GEMMs run near their peak from n ≈ 1024 on, which the native paths reach well within the
+    budget (2048³ int8 at 1900 GOP/s: 9 ms)."""
+    n = min(256, size)
+    call = make(n)
+    while n < size:
+        start = time.perf_counter()
+        call()
+        if time.perf_counter() - start > GEMM_CALL_BUDGET_S:
+            break
+        n = min(2 * n, size)
+        call = make(n)
+    return 2.0 * n**3 / min(time_call(call, repetitions, 2)) / 1e9, n
+
+
 def measure_matmul_peaks(size: int = 2048, repetitions: int = 5) -> dict[str, Any]:
-    """This machine's FP32 and INT8 matrix-multiply throughput in GOP/s (1 multiply-add = 2 operations).
+    """This machine's FP32, BF16 and INT8 matrix-multiply throughput in GOP/s (1 multiply-add = 2 operations).
 
     FP32 uses oneDNN's GEMM through ``torch._C._nn.mkldnn_linear``: on AMD CPUs ``torch.matmul`` goes through
     MKL, which does not use AVX-512 there and reaches less than half of what the convolutions themselves reach.
-    INT8 uses ``torch._int_mm`` (oneDNN s8×s8→s32 GEMM, VNNI). Both are the best of ``repetitions`` after two
-    warm-up calls.
+    INT8 uses ``torch._int_mm`` (oneDNN s8×s8→s32 GEMM, VNNI), BF16 ``torch.matmul`` of bfloat16 matrices (AVX-512
+    BF16 where the CPU has it). Each is square, ``size`` at most (smaller where one call would take longer than
+    :data:`GEMM_CALL_BUDGET_S`: a CPU without native support for the type), the best of ``repetitions`` after
+    two warm-up calls.
     """
     import torch
 
-    operations = 2.0 * size**3
-    a32, b32 = torch.randn(size, size), torch.randn(size, size)
+    def fp32_onednn(n: int) -> Callable[[], Any]:
+        a, b = torch.randn(n, n).to_mkldnn(), torch.randn(n, n).to_mkldnn()
+        return lambda: torch._C._nn.mkldnn_linear(a, b, None)
+
+    def fp32_matmul(n: int) -> Callable[[], Any]:
+        a, b = torch.randn(n, n), torch.randn(n, n)
+        return lambda: torch.matmul(a, b)
+
+    def int8(n: int) -> Callable[[], Any]:
+        a, b = (torch.randint(-128, 127, (n, n), dtype=torch.int8) for _ in range(2))
+        return lambda: torch._int_mm(a, b)
+
+    def bf16(n: int) -> Callable[[], Any]:
+        a, b = torch.randn(n, n).bfloat16(), torch.randn(n, n).bfloat16()
+        return lambda: torch.matmul(a, b)
+
     try:
-        a_onednn, b_onednn = a32.to_mkldnn(), b32.to_mkldnn()
-        fp32_seconds = time_call(lambda: torch._C._nn.mkldnn_linear(a_onednn, b_onednn, None), repetitions, 2)
+        fp32_gops, fp32_n = _gemm_gops(fp32_onednn, size, repetitions)
         fp32_method = "oneDNN float32 GEMM (torch._C._nn.mkldnn_linear)"
     except (AttributeError, RuntimeError):  # torch built without oneDNN
-        fp32_seconds = time_call(lambda: torch.matmul(a32, b32), repetitions, 2)
+        fp32_gops, fp32_n = _gemm_gops(fp32_matmul, size, repetitions)
         fp32_method = "torch.matmul float32"
-    a8 = torch.randint(-128, 127, (size, size), dtype=torch.int8)
-    b8 = torch.randint(-128, 127, (size, size), dtype=torch.int8)
     try:
-        int8 = operations / min(time_call(lambda: torch._int_mm(a8, b8), repetitions, 2)) / 1e9
+        int8_gops, int8_n = _gemm_gops(int8, size, repetitions)
     except RuntimeError:  # torch builds without a CPU int8 GEMM
-        int8 = float("nan")
-    # BF16 runs are compared with a BF16 GEMM (AVX-512 BF16 where the CPU has it), not with the FP32 peak.
-    a16, b16 = a32.bfloat16(), b32.bfloat16()
-    bf16 = operations / min(time_call(lambda: torch.matmul(a16, b16), repetitions, 2)) / 1e9
+        int8_gops, int8_n = float("nan"), 0
+    bf16_gops, bf16_n = _gemm_gops(bf16, size, repetitions)
     return {
-        "fp32_gops": operations / min(fp32_seconds) / 1e9,
-        "bf16_gops": bf16,
-        "int8_gops": int8,
-        "method": f"{fp32_method}, torch.matmul bfloat16 and torch._int_mm int8 (oneDNN), {size}x{size}x{size}, "
-        f"best of {repetitions}",
+        "fp32_gops": fp32_gops,
+        "bf16_gops": bf16_gops,
+        "int8_gops": int8_gops,
+        "method": f"{fp32_method} ({fp32_n}³), torch.matmul bfloat16 ({bf16_n}³) and torch._int_mm int8 ({int8_n}³; "
+        f"oneDNN), best of {repetitions}",
     }
 
 
