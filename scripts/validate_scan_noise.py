@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,19 @@ SCANS = [
     ("CPTAC C3N-00247", "real-chest-ct/cptac-c3n-00247.nii.gz", "siemens", "Siemens B70f"),
     ("LUNG1-001", "lung1-001/dicom", "siemens", "Siemens B19f"),
 ]
+
+
+def real_scans(shared: Path, only: list[str] | None = None) -> Iterator[tuple[str, Path, str, str]]:
+    """``(label, path, geometry, kernel)`` of each of :data:`SCANS` under ``shared/data`` (those in ``only`` if
+    given); a missing one is said and skipped."""
+    for label, relative, geometry, kernel in SCANS:
+        if only and label not in only:
+            continue
+        path = shared / "data" / relative
+        if not path.exists():
+            print(f"{path}: not found, skipped")
+            continue
+        yield label, path, geometry, kernel
 
 
 def slab_at(volume: Volume, position: float, n_slices: int) -> tuple[int, Volume]:
@@ -154,13 +168,7 @@ def main() -> None:
     args = parser.parse_args()
 
     rows, panels, kernels = [], {}, {}
-    for label, relative, geometry, kernel in SCANS:
-        if args.scans and label not in args.scans:
-            continue
-        path = shared / "data" / relative
-        if not path.exists():
-            print(f"{path}: not found, skipped")
-            continue
+    for label, path, geometry, kernel in real_scans(shared, args.scans):
         volume = read_volume(path)
         kernels[label] = kernel
         for position in args.positions:

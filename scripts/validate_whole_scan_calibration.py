@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from validate_scan_noise import SCANS
+from validate_scan_noise import real_scans
 
 from ctdenoise.io import read_volume
 from ctdenoise.simulate import fit_noise_model
@@ -48,13 +48,7 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|")
     passed = total = 0
-    for label, relative, geometry, kernel_name in SCANS:
-        if args.scans and label not in args.scans:
-            continue
-        path = shared / "data" / relative
-        if not path.exists():
-            print(f"{path}: not found, skipped")
-            continue
+    for label, path, geometry, kernel_name in real_scans(shared, args.scans):
         start = time.perf_counter()
         volume = read_volume(path)
         model = fit_noise_model(volume, geometry, calibrate=True, n_slices=args.pairs, source=label)
