@@ -17,12 +17,10 @@ Run: ``PYTHONPATH=src .venv/bin/python scripts/validate_noise_along_z.py [--pair
 from __future__ import annotations
 
 import argparse
-import os
 import time
-from pathlib import Path
 
 import numpy as np
-from validate_scan_noise import SCANS, slab_at
+from validate_scan_noise import real_scans, shared_folder, slab_at
 
 from ctdenoise.io import read_volume
 from ctdenoise.simulate import fit_noise_model
@@ -33,8 +31,7 @@ TOLERANCE = 0.10
 
 
 def main() -> None:
-    repo = Path(__file__).resolve().parents[1]
-    shared = Path(os.environ.get("CTDENOISE_SHARED", repo.parent / "shared"))
+    shared = shared_folder()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=16, help="slice pairs the whole-scan calibration measures on")
     parser.add_argument("--positions", type=float, nargs="+", default=[0.1, 0.5, 0.9], help="slab centres")
@@ -43,11 +40,7 @@ def main() -> None:
     print("| scan | kernel | slab slices | I0 of the slab alone | whole scan, profile / slab | one I0 / slab |")
     print("|---|---|---|---|---|---|")
     worst = {"profile": 0.0, "constant": 0.0}
-    for label, relative, geometry, kernel in SCANS:
-        path = shared / "data" / relative
-        if not path.exists():
-            print(f"{path}: not found, skipped")
-            continue
+    for label, path, geometry, kernel in real_scans(shared):
         start = time.perf_counter()
         volume = read_volume(path)
         whole = fit_noise_model(volume, geometry, calibrate=True, n_slices=args.pairs, source=label)

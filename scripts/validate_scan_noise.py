@@ -51,6 +51,11 @@ SCANS = [
 ]
 
 
+def shared_folder() -> Path:
+    """The shared data folder: ``$CTDENOISE_SHARED``, else ``shared`` beside the repository."""
+    return Path(os.environ.get("CTDENOISE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+
+
 def real_scans(shared: Path, only: list[str] | None = None) -> Iterator[tuple[str, Path, str, str]]:
     """``(label, path, geometry, kernel)`` of each of :data:`SCANS` under ``shared/data`` (those in ``only`` if
     given); a missing one is said and skipped."""
@@ -151,8 +156,7 @@ def print_table(rows: list[dict], kernels: dict[str, str]) -> None:
 
 
 def main() -> None:
-    repo = Path(__file__).resolve().parents[1]
-    shared = Path(os.environ.get("CTDENOISE_SHARED", repo.parent / "shared"))
+    shared = shared_folder()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slices", type=int, default=6, help="contiguous slices per scan (≥ 2)")
     parser.add_argument(

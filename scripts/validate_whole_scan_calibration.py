@@ -17,12 +17,10 @@ Run: ``PYTHONPATH=src .venv/bin/python scripts/validate_whole_scan_calibration.p
 from __future__ import annotations
 
 import argparse
-import os
 import time
-from pathlib import Path
 
 import numpy as np
-from validate_scan_noise import real_scans
+from validate_scan_noise import real_scans, shared_folder
 
 from ctdenoise.io import read_volume
 from ctdenoise.simulate import fit_noise_model
@@ -34,8 +32,7 @@ TOLERANCE = 0.10
 
 
 def main() -> None:
-    repo = Path(__file__).resolve().parents[1]
-    shared = Path(os.environ.get("CTDENOISE_SHARED", repo.parent / "shared"))
+    shared = shared_folder()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=16, help="slice pairs each calibration measures on")
     parser.add_argument("--seed", type=int, default=0, help="seed of the 25 %% simulation")
