@@ -4,7 +4,7 @@ import pytest
 from ctdenoise.metrics.nps import NoisePowerSpectrum, nps_from_rois, nps_shape_correlation
 from ctdenoise.simulate.calibrate import fit_noise_model
 from ctdenoise.simulate.geometry import FanBeamGeometry
-from ctdenoise.simulate.lowdose import low_dose_noise_hu, slice_rng
+from ctdenoise.simulate.lowdose import low_dose_noise_hu, scan_noise_hu, slice_rng
 from ctdenoise.simulate.noise import FluxModel
 from ctdenoise.simulate.noise_kernel import NoiseKernel, fit_noise_kernel, refine_noise_kernel
 from ctdenoise.simulate.scan_noise import LOW_FREQUENCY_BINS
@@ -64,7 +64,7 @@ def test_auto_kernel_and_calibration_recover_a_known_kernel_and_flux():
     # A "scan": water cylinder carrying full-dose noise of I0 = 5e4 reconstructed with the SHARP kernel.
     true_flux = FluxModel(full_dose_photons=5e4)
     clean = water_cylinder_hu(128, 2.0, 220.0)
-    noise = [low_dose_noise_hu(clean, (2.0, 2.0), 0.5, GEOMETRY, true_flux, slice_rng(99, k), SHARP) for k in range(4)]
+    noise = [scan_noise_hu(clean, (2.0, 2.0), GEOMETRY, true_flux, slice_rng(99, k), SHARP) for k in range(4)]
     scan = Volume([clean + n for n in noise], spacing_mm=(1.0, 2.0, 2.0))
     model = fit_noise_model(scan, GEOMETRY, "auto", calibrate=True, n_slices=3, roi_px=16, source="scan")
     assert model.flux.full_dose_photons == pytest.approx(5e4, rel=0.15)

@@ -1,16 +1,13 @@
 """Independent noise realisations of the low-contrast phantom at several doses, through the study's simulator.
 
 Each realisation is a full fan-beam scan of the noiseless phantom (:mod:`ctdenoise.simulate`): exact-geometry
-projection (the phantom's sinogram ``p``), quantum + electronic noise ``Δp`` of the requested dose
-(:func:`ctdenoise.simulate.noise.missing_dose_noise`) and fan-beam FBP::
+projection (the phantom's sinogram ``p``), quantum + electronic noise ``Δp`` of one scan at the requested dose
+(:func:`ctdenoise.simulate.noise.scan_noise`) and fan-beam FBP::
 
     image = FBP(p + Δp) = FBP(p) + FBP(Δp)
 
 so the rods carry the FBP kernel's blur (what the TTF measures) and the noise its texture. FBP is linear, so
-``FBP(p)`` is reconstructed once and only ``FBP(Δp)`` per realisation. ``missing_dose_noise`` at dose fraction
-``a`` adds the noise of an independent scan at ``a / (1 − a)`` of the full dose (Yu et al. 2012); for a noiseless
-phantom a scan at dose ``d`` therefore uses ``a = d / (1 + d)`` (100 % → a = 0.5). Its electronic term is
-σe²·(1 + 2d) instead of σe² — negligible against the ≥ 40 quanta behind 200 mm of water at the doses used.
+``FBP(p)`` is reconstructed once and only ``FBP(Δp)`` per realisation.
 
 Signal-present and signal-absent realisations are independent (their own random streams), as the model observers
 of :mod:`ctdenoise.iq.observers` require.
@@ -31,7 +28,7 @@ from ctdenoise.simulate.attenuation import mu_to_hu_difference
 from ctdenoise.simulate.fbp import fbp_reconstruct
 from ctdenoise.simulate.geometry import MU_WATER_PER_MM, FanBeamGeometry
 from ctdenoise.simulate.lowdose import resolve_geometry
-from ctdenoise.simulate.noise import FluxModel, missing_dose_noise
+from ctdenoise.simulate.noise import FluxModel, scan_noise
 from ctdenoise.simulate.projector import forward_project
 
 #: The doses of the study's detectability curves, as fractions of the full dose.
@@ -84,11 +81,11 @@ class RealisationSet:
             )
 
 
-def noise_insertion_fraction(dose_fraction: float) -> float:
-    """The ``missing_dose_noise`` fraction ``a = d / (1 + d)`` whose added noise is that of a scan at dose ``d``."""
+def check_scan_dose(dose_fraction: float) -> float:
+    """``dose_fraction`` if it lies in (0, 1] (a scan's dose as a fraction of the full dose), else a user error."""
     if not 0.0 < dose_fraction <= 1.0:
         raise CtDenoiseError(f"dose fraction must be in (0, 1], got {dose_fraction}")
-    return dose_fraction / (1.0 + dose_fraction)
+    return float(dose_fraction)
 
 
 def _realisation_rng(seed: int, dose_fraction: float, signal_present: bool, index: int) -> np.random.Generator:
@@ -111,11 +108,10 @@ def _scan_realisations(
     sinogram = forward_project(phantom.mu_image(signal_present), phantom.pixel_mm, geometry)
     mean_mu = fbp_reconstruct(sinogram, phantom.shape_yx, phantom.pixel_mm, geometry)
     mean_hu = 1000.0 * (mean_mu / MU_WATER_PER_MM - 1.0)
-    fraction = noise_insertion_fraction(dose_fraction)
     images = np.empty((n_realisations, *phantom.shape_yx), dtype=np.float32)
     for index in range(n_realisations):
         rng = _realisation_rng(seed, dose_fraction, signal_present, index)
-        noise_sinogram = missing_dose_noise(sinogram, fraction, geometry, flux, rng)
+        noise_sinogram = scan_noise(sinogram, geometry, flux, rng, dose_fraction)
         noise_mu = fbp_reconstruct(noise_sinogram, phantom.shape_yx, phantom.pixel_mm, geometry)
         images[index] = mean_hu + mu_to_hu_difference(noise_mu)
         progress.update(1)
@@ -150,7 +146,7 @@ def simulate_realisations(
     """
     if n_realisations < 2:
         raise CtDenoiseError(f"need at least 2 realisations per class, got {n_realisations}")
-    noise_insertion_fraction(dose_fraction)
+    check_scan_dose(dose_fraction)
     scanner, flux = resolve_geometry(geometry), flux or FluxModel()
     bar = tqdm(total=2 * n_realisations, desc=f"phantom scans {dose_fraction:.0%} dose", disable=not progress)
     with bar:

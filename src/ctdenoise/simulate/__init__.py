@@ -9,8 +9,8 @@ fitted to a real scan's own noise (:func:`fit_noise_model`, measured by :func:`m
 from ctdenoise.simulate.calibrate import ScanNoiseModel, calibrated_flux, fit_noise_model
 from ctdenoise.simulate.fbp import fbp_reconstruct
 from ctdenoise.simulate.geometry import GEOMETRY_PRESETS, MU_WATER_PER_MM, FanBeamGeometry
-from ctdenoise.simulate.lowdose import low_dose_noise_hu, simulate_low_dose
-from ctdenoise.simulate.noise import FluxModel, missing_dose_noise
+from ctdenoise.simulate.lowdose import low_dose_noise_hu, scan_noise_hu, simulate_low_dose
+from ctdenoise.simulate.noise import FluxModel, missing_dose_noise, scan_noise
 from ctdenoise.simulate.noise_kernel import STANDARD_KERNEL, NoiseKernel, fit_noise_kernel, refine_noise_kernel
 from ctdenoise.simulate.projector import forward_project
 from ctdenoise.simulate.scan_noise import ScanNoise, measure_scan_noise
@@ -18,8 +18,9 @@ from ctdenoise.simulate.slice_thickness import average_slices
 
 #: Bumped whenever the simulator (``simulate_low_dose``, ``low_dose_noise_hu``, ``missing_dose_noise``) gives a
 #: different output for the same arguments, so that caches of simulated scans name it (2: the log's upward bias at
-#: few counts is subtracted, ``noise.log_count_bias``).
-SIMULATOR_REVISION = 2
+#: few counts is subtracted, ``noise.log_count_bias``; 3: the missing noise is rescaled ray by ray to the exact
+#: missing variance of the floored counts, ``noise.log_count_variance``).
+SIMULATOR_REVISION = 3
 
 __all__ = [
     "SIMULATOR_REVISION",
@@ -40,6 +41,8 @@ __all__ = [
     "low_dose_noise_hu",
     "measure_scan_noise",
     "missing_dose_noise",
+    "scan_noise",
+    "scan_noise_hu",
     "refine_noise_kernel",
     "simulate_low_dose",
 ]

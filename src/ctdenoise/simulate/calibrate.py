@@ -2,8 +2,8 @@
 
 Both come from the scan's own noise, measured on flat ROIs (:mod:`ctdenoise.simulate.scan_noise`):
 
-* **Kernel**: the simulator's full-dose noise — the missing noise of dose fraction 0.5 (``a′ = 1``) is exactly one
-  more full-dose scan's noise (Yu et al. 2012) — is reconstructed with the base kernel on the scan's own slices and
+* **Kernel**: the simulator's full-dose noise — one more scan at the reference flux
+  (:func:`ctdenoise.simulate.lowdose.scan_noise_hu`) — is reconstructed with the base kernel on the scan's own slices and
   its NPS measured on the same ROIs; :func:`ctdenoise.simulate.noise_kernel.fit_noise_kernel` shapes it like the
   scan's NPS, and :func:`ctdenoise.simulate.noise_kernel.refine_noise_kernel` corrects that shape until the
   filtered noise's NPS, measured on the same ROIs, matches the scan's bin by bin.
@@ -49,7 +49,7 @@ from tqdm.auto import tqdm
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.metrics.nps import NoisePowerSpectrum, nps_from_rois
 from ctdenoise.simulate.geometry import FanBeamGeometry
-from ctdenoise.simulate.lowdose import low_dose_noise_hu, resolve_geometry, slice_rng
+from ctdenoise.simulate.lowdose import resolve_geometry, scan_noise_hu, slice_rng
 from ctdenoise.simulate.noise import FluxModel
 from ctdenoise.simulate.noise_kernel import (
     BASE_KERNEL,
@@ -123,21 +123,18 @@ def _reference_noise(
     label: str = "reference noise",
     flux_by_slice: dict[int, float] | None = None,
 ) -> dict[int, np.ndarray]:
-    """The noise of one full-dose scan at ``reference`` on every ROI slice, reconstructed with ``kernel``.
-
-    Dose fraction 0.5 (``a′ = 1``) inserts one full-dose scan's quantum noise but 3× its electronic noise
-    (``σe²(1+a)/(1−a)``, :mod:`ctdenoise.simulate.noise`), so the electronic variance is given as ``σe²/3``.
-    ``flux_by_slice``: ``{slice: I0}`` to simulate instead (only those slices), else ``reference``'s I0 on every
-    ROI slice.
+    """The noise of one full-dose scan at ``reference`` on every ROI slice, reconstructed with ``kernel``
+    (:func:`ctdenoise.simulate.lowdose.scan_noise_hu`). ``flux_by_slice``: ``{slice: I0}`` to simulate instead
+    (only those slices), else ``reference``'s I0 on every ROI slice.
     """
     pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
     if flux_by_slice is None:
         flux_by_slice = dict.fromkeys(np.unique(rois.slice_index).tolist(), reference.full_dose_photons)
     images = {}
     for index in tqdm(sorted(flux_by_slice), desc=label, unit="slice", disable=not progress):
-        one_scan = FluxModel(flux_by_slice[index], reference.electronic_noise_variance / 3.0)
+        one_scan = FluxModel(flux_by_slice[index], reference.electronic_noise_variance)
         rng = slice_rng(seed, int(index))
-        images[int(index)] = low_dose_noise_hu(volume.hu[int(index)], pixel_mm, 0.5, scanner, one_scan, rng, kernel)
+        images[int(index)] = scan_noise_hu(volume.hu[int(index)], pixel_mm, scanner, one_scan, rng, kernel)
     return images
 
 

@@ -10,6 +10,8 @@ over views and image rows (numba), which keeps both cores busy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -18,7 +20,7 @@ from ctdenoise.orientation import IDENTITY_ORDER, along_slice_axis, axial_order
 from ctdenoise.simulate.attenuation import PADDING_BELOW_HU, circle_mask, hu_to_mu, mu_to_hu_difference
 from ctdenoise.simulate.fbp import fbp_reconstruct
 from ctdenoise.simulate.geometry import FanBeamGeometry
-from ctdenoise.simulate.noise import FluxModel, check_dose_fraction, missing_dose_noise
+from ctdenoise.simulate.noise import FluxModel, check_dose_fraction, missing_dose_noise, scan_noise
 from ctdenoise.simulate.noise_kernel import STANDARD_KERNEL, NoiseKernel
 from ctdenoise.simulate.projector import forward_project, reconstruction_radius_mm
 from ctdenoise.simulate.slice_thickness import average_slices, slices_per_output
@@ -65,11 +67,46 @@ def low_dose_noise_hu(
     Returns:
         float32 HU noise of the slice's shape, zero outside the reconstruction circle and on scanner padding.
     """
+    return _noise_image_hu(
+        hu_slice,
+        pixel_mm,
+        geometry,
+        kernel,
+        lambda sinogram: missing_dose_noise(sinogram, dose_fraction, geometry, flux, rng),
+    )
+
+
+def scan_noise_hu(
+    hu_slice: np.ndarray,
+    pixel_mm: tuple[float, float],
+    geometry: FanBeamGeometry,
+    flux: FluxModel,
+    rng: np.random.Generator,
+    kernel: NoiseKernel = STANDARD_KERNEL,
+) -> np.ndarray:
+    """The noise image (HU) of one independent scan of the slice at ``flux`` (:func:`ctdenoise.simulate.noise.scan_noise`):
+    what a scan with that I0 and electronic noise carries, to compare with a real scan's own noise (calibration).
+
+    Args and returns as :func:`low_dose_noise_hu`, without a dose fraction.
+    """
+    return _noise_image_hu(
+        hu_slice, pixel_mm, geometry, kernel, lambda sinogram: scan_noise(sinogram, geometry, flux, rng)
+    )
+
+
+def _noise_image_hu(
+    hu_slice: np.ndarray,
+    pixel_mm: tuple[float, float],
+    geometry: FanBeamGeometry,
+    kernel: NoiseKernel,
+    sinogram_noise: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """Project the slice, draw ``sinogram_noise(sinogram)``, reconstruct it with ``kernel``: HU noise, zero outside
+    the reconstruction circle and on scanner padding."""
     shape = hu_slice.shape
     inside = circle_mask(shape, pixel_mm, reconstruction_radius_mm(shape, pixel_mm, geometry))
     sinogram = forward_project(hu_to_mu(hu_slice, inside), pixel_mm, geometry)
-    noise_sinogram = missing_dose_noise(sinogram, dose_fraction, geometry, flux, rng)
-    reconstructed = fbp_reconstruct(noise_sinogram, shape, pixel_mm, geometry, window=kernel.window)
+    reconstructed = fbp_reconstruct(sinogram_noise(sinogram), shape, pixel_mm, geometry, window=kernel.window)
     noise_hu = kernel.filter_noise(mu_to_hu_difference(reconstructed), pixel_mm)
     noise_hu[~inside | (hu_slice < PADDING_BELOW_HU)] = 0.0  # padding stays padding
     return noise_hu

@@ -23,7 +23,7 @@ from ctdenoise.simulate.analytic import (
 from ctdenoise.simulate.attenuation import PADDING_BELOW_HU, circle_mask
 from ctdenoise.simulate.fbp import fbp_reconstruct
 from ctdenoise.simulate.geometry import MU_WATER_PER_MM, FanBeamGeometry
-from ctdenoise.simulate.lowdose import low_dose_noise_hu, slice_rng
+from ctdenoise.simulate.lowdose import low_dose_noise_hu, scan_noise_hu, slice_rng
 from ctdenoise.simulate.noise import FluxModel
 from ctdenoise.simulate.noise_kernel import STANDARD_KERNEL, NoiseKernel
 from ctdenoise.simulate.projector import forward_project
@@ -99,10 +99,8 @@ def noise_dose_scaling(
             added = low_dose_noise_hu(clean, pixel, dose, geometry, flux, slice_rng(repeat, 0), kernel)
             inserted.append(added[roi])
             means.append(added[roi].mean())
-            # Full-dose noise = the missing noise of a = 0.5 (a′ = 1), from an independent stream.
-            full_dose = clean + low_dose_noise_hu(
-                clean, pixel, 0.5, geometry, flux, slice_rng(1000 + repeat, 0), kernel
-            )
+            # Full-dose noise: one scan at the flux, from an independent stream.
+            full_dose = clean + scan_noise_hu(clean, pixel, geometry, flux, slice_rng(1000 + repeat, 0), kernel)
             on_top = low_dose_noise_hu(full_dose, pixel, dose, geometry, flux, slice_rng(2000 + repeat, 0), kernel)
             total.append((full_dose + on_top - clean)[roi])
         inserted_std[dose] = float(np.std(np.concatenate(inserted)))
