@@ -35,7 +35,7 @@ def _stage_times(hu: np.ndarray, pixel_mm: float, geometry: FanBeamGeometry) -> 
     times = {}
     start = time.process_time()
     inside = circle_mask(hu.shape, pixel, reconstruction_radius_mm(hu.shape, pixel, geometry))
-    sinogram = forward_project(hu_to_mu(hu, inside), pixel, geometry)
+    sinogram = forward_project(hu_to_mu(hu, pixel, inside), pixel, geometry)
     times["project"] = time.process_time() - start
     start = time.process_time()
     noise = missing_dose_noise(sinogram, 0.1, geometry, FluxModel(), slice_rng(0, 0))

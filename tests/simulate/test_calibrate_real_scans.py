@@ -16,15 +16,21 @@ GEOMETRY = FanBeamGeometry.preset("siemens").with_views(288)
 
 
 @cache
-def _calibrated_and_simulated(shared_dir, name: str) -> tuple[ScanNoiseModel, Volume]:
-    """A 5-slice middle crop's fitted noise model and the crop simulated at 25 % dose with it."""
+def _calibrated(shared_dir, name: str) -> tuple[ScanNoiseModel, Volume]:
+    """A 5-slice middle crop and its fitted noise model."""
     # In-plane the whole (body-cropped) image: the projector needs the whole body to see its attenuation.
     scan = read_volume(shared_dir / "data" / "real-chest-ct" / f"{name}.nii.gz")
     middle = scan.shape[0] // 2
     crop = scan.with_array(scan.hu[middle - 2 : middle + 3])
-    model = fit_noise_model(crop, GEOMETRY, calibrate=True, n_slices=4, source=name)
+    return fit_noise_model(crop, GEOMETRY, calibrate=True, n_slices=4, source=name), crop
+
+
+@cache
+def _calibrated_and_simulated(shared_dir, name: str, seed: int = 0) -> tuple[ScanNoiseModel, Volume]:
+    """A 5-slice middle crop's fitted noise model and the crop simulated at 25 % dose with it (noise ``seed``)."""
+    model, crop = _calibrated(shared_dir, name)
     low = simulate_low_dose(
-        crop, 0.25, None, seed=0, geometry=GEOMETRY, progress=False, flux=model.flux, kernel=model.kernel
+        crop, 0.25, None, seed=seed, geometry=GEOMETRY, progress=False, flux=model.flux, kernel=model.kernel
     )
     return model, low
 
@@ -55,15 +61,21 @@ def test_calibrating_a_simulated_25_percent_scan_gives_a_quarter_of_the_i0(share
 # threshold, a solve pass at its tolerance). So that crop is held to the ±25 % its seed scatter allows, not marked
 # as an expected failure: the ±10 % target stays missed there (docs/simulate.md), and a regression still fails.
 REFIT_TOLERANCE = {"lidc-idri-0003": 0.25}
+#: The refitted ratio of one noise seed scatters by sd ≈ 0.018 on the ITKElastix and LIDC-IDRI-0001 crops (seeds
+#: 0–3 on the AVX2 machine, simulator revisions 2 and 3 alike: 0.205–0.251 and 0.189–0.269), so one seed decides
+#: ±10 % by luck; the mean over three seeds is what the method gives (its sd ≈ 0.010).
+REFIT_SEEDS = (0, 1, 2)
 
 
 @pytest.mark.parametrize("name", REAL_SCANS)
 def test_calibrating_a_simulated_25_percent_scan_with_its_kernel_refitted_gives_a_quarter_of_the_i0(shared_dir, name):
     # The kernel matched anew to the 25 % scan, as a user who calibrates any scan would.
-    model, low = _calibrated_and_simulated(shared_dir, name)
-    again = fit_noise_model(low, GEOMETRY, "auto", calibrate=True, n_slices=4, source=f"{name} at 25 %")
-    ratio = again.flux.full_dose_photons / model.flux.full_dose_photons
-    assert ratio == pytest.approx(0.25, rel=REFIT_TOLERANCE.get(name, 0.10))
+    ratios = []
+    for seed in REFIT_SEEDS:
+        model, low = _calibrated_and_simulated(shared_dir, name, seed)
+        again = fit_noise_model(low, GEOMETRY, "auto", calibrate=True, n_slices=4, source=f"{name} at 25 %")
+        ratios.append(again.flux.full_dose_photons / model.flux.full_dose_photons)
+    assert sum(ratios) / len(ratios) == pytest.approx(0.25, rel=REFIT_TOLERANCE.get(name, 0.10))
 
 
 def test_the_kernel_note_names_the_scanners_own_kernel_from_dicom(lung1_dir):

@@ -19,7 +19,8 @@ from ctdenoise.simulate.slice_thickness import average_slices
 #: Bumped whenever the simulator (``simulate_low_dose``, ``low_dose_noise_hu``, ``missing_dose_noise``) gives a
 #: different output for the same arguments, so that caches of simulated scans name it (2: the log's upward bias at
 #: few counts is subtracted, ``noise.log_count_bias``; 3: the missing noise is rescaled ray by ray to the exact
-#: missing variance of the floored counts, ``noise.log_count_variance``).
+#: missing variance of the floored counts, ``noise.log_count_variance``, and noise in air and lung is projected
+#: without rectification, ``attenuation.hu_to_mu``).
 SIMULATOR_REVISION = 3
 
 __all__ = [

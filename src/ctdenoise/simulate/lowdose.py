@@ -105,7 +105,7 @@ def _noise_image_hu(
     the reconstruction circle and on scanner padding."""
     shape = hu_slice.shape
     inside = circle_mask(shape, pixel_mm, reconstruction_radius_mm(shape, pixel_mm, geometry))
-    sinogram = forward_project(hu_to_mu(hu_slice, inside), pixel_mm, geometry)
+    sinogram = forward_project(hu_to_mu(hu_slice, pixel_mm, inside), pixel_mm, geometry)
     reconstructed = fbp_reconstruct(sinogram_noise(sinogram), shape, pixel_mm, geometry, window=kernel.window)
     noise_hu = kernel.filter_noise(mu_to_hu_difference(reconstructed), pixel_mm)
     noise_hu[~inside | (hu_slice < PADDING_BELOW_HU)] = 0.0  # padding stays padding

@@ -176,7 +176,8 @@ def missing_dose_noise(
     missing = log_count_variance(a * detected, flux.electronic_noise_variance) - log_count_variance(
         detected, flux.electronic_noise_variance
     )
-    scale = np.sqrt(np.maximum(missing, 0.0) / log_count_variance(expected, electronic_variance))
+    extra_scan = np.maximum(log_count_variance(expected, electronic_variance), 1e-300)
+    scale = np.sqrt(np.maximum(missing, 0.0) / extra_scan)
     # Only the upward bias of counting statistics is corrected; where it turns negative (below 0.9–2.5 expected
     # quanta, more with more electronic noise) the floor dominates, the counts carry no signal, and photon
     # starvation stays what it is.
