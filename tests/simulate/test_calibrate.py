@@ -123,7 +123,7 @@ def test_calibrating_a_simulated_low_dose_of_a_photon_starved_scan_gives_the_dos
     # calibration came out at 0.30 (1.2× the dose law) on this cylinder (about 30 quanta
     # behind its centre at full dose, 10 for the 25 % insertion). At I0 = 8e3 (17 quanta behind the centre, 6 at
     # 25 %) seeds 5–8 gave 0.214–0.232 until the inserted noise had the exact missing variance of the floored
-    # counts (``noise.log_count_variance``; now 0.249–0.259): Yu's extra scan at a′ = 1/3 alone has 1.5× that
+    # counts (``noise.log_count_variance``; now 0.242–0.258): Yu's extra scan at a′ = 1/3 alone has 1.5× that
     # variance at 10 quanta.
     clean = water_cylinder_hu(192, 2.0, 320.0)
     one_scan = FluxModel(photons, 10.0)

@@ -14,7 +14,7 @@ the log is linear in the counts. At few counts it is not: the floored counts' ex
 below a few quanta, and the extra scan's variance is 1.5–1.8× the missing ``V(aN) − V(N)`` at N = 10 and 0.95× at
 N = 100 (a = 0.25). So :func:`missing_dose_noise` rescales each ray's noise to ``V(aN) − V(N)``: a full-dose
 scan plus the inserted noise then has the variance of a scan at dose ``a`` at any count (a 320 mm water cylinder
-at I0 = 8e3, 17 quanta behind its centre: calibrating its simulated 25 % dose gave 0.21–0.23 × I0, now 0.25–0.26).
+at I0 = 8e3, 17 quanta behind its centre: calibrating its simulated 25 % dose gave 0.21–0.23 × I0, now 0.24–0.26).
 :func:`scan_noise` is one independent scan's noise, what calibration compares a real scan's noise with.
 
 The log of few counts is biased: ``E[ln(λ/counts)] ≈ (λ + σe²)/(2λ²)`` (second-order Taylor expansion; the
