@@ -121,10 +121,10 @@ def test_calibrating_a_simulated_low_dose_of_a_photon_starved_scan_gives_the_dos
     # calibrate the result → 0.25·I0 within 10 %. The log of few counts is biased; left in, that bias reconstructs
     # into streaks whose re-projection attenuates the low-dose scan's rays more than the scan's own, and the second
     # calibration came out at 0.30 (1.2× the dose law) on this cylinder (about 30 quanta
-    # behind its centre at full dose, 10 for the 25 % insertion). At I0 = 8e3 (17 quanta behind the centre, 6 at
-    # 25 %) seeds 5–8 gave 0.214–0.232 until the inserted noise had the exact missing variance of the floored
-    # counts (``noise.log_count_variance``; now 0.242–0.258): Yu's extra scan at a′ = 1/3 alone has 1.5× that
-    # variance at 10 quanta.
+    # behind its centre at full dose, 10 for the 25 % insertion). At I0 = 8e3 (17 quanta behind the centre at full
+    # dose, 4 at 25 %) seeds 5–8 gave 0.214–0.232 (seed 5: 0.220) until the inserted noise had the exact missing
+    # variance of the floored counts (``noise.log_count_variance``; seeds 5–8 now 0.242–0.258): with Yu's extra
+    # scan at a′ = 1/3 alone, full dose plus inserted noise has 1.5× the variance of a 25 % scan at 10 quanta.
     clean = water_cylinder_hu(192, 2.0, 320.0)
     one_scan = FluxModel(photons, 10.0)
     noise = [scan_noise_hu(clean, (2.0, 2.0), GEOMETRY, one_scan, slice_rng(99, k)) for k in range(4)]

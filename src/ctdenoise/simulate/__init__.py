@@ -20,7 +20,7 @@ from ctdenoise.simulate.slice_thickness import average_slices
 #: different output for the same arguments, so that caches of simulated scans name it (2: the log's upward bias at
 #: few counts is subtracted, ``noise.log_count_bias``; 3: the missing noise is rescaled ray by ray to the exact
 #: missing variance of the floored counts, ``noise.log_count_variance``, and noise in air and lung is projected
-#: without rectification, ``attenuation.hu_to_mu``).
+#: without rectification, ``attenuation.hu_to_mu``; the IQ realisations are ``noise.scan_noise`` at their dose).
 SIMULATOR_REVISION = 3
 
 __all__ = [
@@ -42,8 +42,8 @@ __all__ = [
     "low_dose_noise_hu",
     "measure_scan_noise",
     "missing_dose_noise",
+    "refine_noise_kernel",
     "scan_noise",
     "scan_noise_hu",
-    "refine_noise_kernel",
     "simulate_low_dose",
 ]

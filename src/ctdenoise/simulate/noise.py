@@ -11,8 +11,8 @@ electronic variance ``σe²(1+a)/(1−a)``:
 whose log-domain variance is ``(1−a)/(aN) + σe²(1−a²)/(a²N²)`` — the difference between the two scans while
 the log is linear in the counts. At few counts it is not: the floored counts' exact variance
 ``V(λ) = Var[ln max(C + e, 0.5)]`` (:func:`log_count_variance`) falls below ``1/λ + σe²/λ²`` and even rises with λ
-below a few quanta, and the extra scan's variance is 1.5–1.8× the missing ``V(aN) − V(N)`` at N = 10 and 0.95× at
-N = 100 (a = 0.25). So :func:`missing_dose_noise` rescales each ray's noise to ``V(aN) − V(N)``: a full-dose
+below a few quanta, and with σe² = 10 the extra scan's variance is 1.8× the missing ``V(aN) − V(N)`` at N = 10 and
+0.95× at N = 100 (a = 0.25). So :func:`missing_dose_noise` rescales each ray's noise to ``V(aN) − V(N)``: a full-dose
 scan plus the inserted noise then has the variance of a scan at dose ``a`` at any count (a 320 mm water cylinder
 at I0 = 8e3, 17 quanta behind its centre: calibrating its simulated 25 % dose gave 0.21–0.23 × I0, now 0.24–0.26).
 :func:`scan_noise` is one independent scan's noise, what calibration compares a real scan's noise with.
@@ -118,7 +118,9 @@ def scan_noise(
     rng: np.random.Generator,
     relative_dose: float = 1.0,
 ) -> np.ndarray:
-    """Log-domain noise ``Δp`` of one independent scan of ``sinogram`` at ``relative_dose`` × ``flux``.
+    """Log-domain noise ``Δp`` of one independent scan of ``sinogram`` at ``relative_dose`` × ``flux``: Poisson
+    quanta plus Gaussian electronic noise, floored and logged (the noise model of Yu et al. 2012 and Zeng et al.
+    2015, module docstring).
 
     Args:
         sinogram: noise-free line integrals ``p``, shape ``(n_views, n_channels)``.
@@ -131,6 +133,9 @@ def scan_noise(
         float32 array like ``sinogram``: ``ln(λ / max(C + e, 0.5))`` with ``C ~ Poisson(λ)``, ``e ~ Normal(0, σe²)``
         and ``λ = relative_dose·I0·b(γ)·exp(−p)``, less its upward bias at few counts (module docstring); its
         variance is :func:`log_count_variance` of λ.
+
+    Raises:
+        CtDenoiseError: ``relative_dose`` not positive.
     """
     if not relative_dose > 0:
         raise CtDenoiseError(f"relative dose must be positive, got {relative_dose}")
@@ -216,7 +221,8 @@ def log_count_bias(expected_counts: np.ndarray, electronic_variance: float) -> n
         from the table's first value.
     """
     counts, bias, _ = _log_count_table(float(electronic_variance))
-    expected = np.maximum(np.asarray(expected_counts, dtype=np.float64), 1e-300)
+    shape = np.shape(expected_counts)
+    expected = np.maximum(np.asarray(expected_counts, dtype=np.float64).reshape(-1), 1e-300)
     log_counts = np.log(expected)
     result = np.interp(log_counts, np.log(counts), bias)
     below = expected < counts[0]
@@ -225,7 +231,7 @@ def log_count_bias(expected_counts: np.ndarray, electronic_variance: float) -> n
     many = expected[above]
     variance = many + electronic_variance  # central moments of C + e: μ2 = λ + σe², μ3 = λ, μ4 = λ + 3μ2²
     result[above] = variance / (2.0 * many**2) - many / (3.0 * many**3) + (many + 3.0 * variance**2) / (4.0 * many**4)
-    return result
+    return result.reshape(shape)
 
 
 def log_count_variance(expected_counts: np.ndarray, electronic_variance: float) -> np.ndarray:
@@ -242,18 +248,19 @@ def log_count_variance(expected_counts: np.ndarray, electronic_variance: float) 
         float64 array like ``expected_counts``. Within :data:`_BIAS_TABLE_COUNTS` summed exactly over the Poisson
         counts and on a fine grid over the Gaussian, interpolated in ln λ; above it the Taylor series of
         ``ln(1 + x)``, ``x = (C + e − λ)/λ``: ``m2 − m3 + 11/12·m4 − m2²/4`` with ``mk = μk/λᵏ`` (central moments
-        as in :func:`log_count_bias`); below it ``C = 0`` almost surely and the variance is that of
-        ``ln max(e, 0.5)``, the table's first value.
+        as in :func:`log_count_bias`); below it ``C = 0`` almost surely and the variance is held at the table's
+        first value (that of ``ln max(e, 0.5)`` when σe² > 0; ≈ 5e-4 without electronic noise, where it tends to 0).
     """
     counts, _, variance = _log_count_table(float(electronic_variance))
-    expected = np.maximum(np.asarray(expected_counts, dtype=np.float64), 1e-300)
+    shape = np.shape(expected_counts)
+    expected = np.maximum(np.asarray(expected_counts, dtype=np.float64).reshape(-1), 1e-300)
     result = np.interp(np.log(expected), np.log(counts), variance)
     above = expected > counts[-1]
     many = expected[above]
     mu2 = many + electronic_variance
     m2, m3, m4 = mu2 / many**2, many / many**3, (many + 3.0 * mu2**2) / many**4
     result[above] = m2 - m3 + 11.0 / 12.0 * m4 - m2**2 / 4.0
-    return result
+    return result.reshape(shape)
 
 
 @lru_cache(maxsize=16)
