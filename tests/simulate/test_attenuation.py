@@ -1,5 +1,7 @@
 import numpy as np
+import pytest
 
+from ctdenoise.errors import CtDenoiseError
 from ctdenoise.simulate.attenuation import circle_mask, hu_to_mu, mu_to_hu_difference
 from ctdenoise.simulate.geometry import FanBeamGeometry
 from ctdenoise.simulate.projector import forward_project
@@ -41,3 +43,9 @@ def test_outside_the_reconstruction_circle_is_air_and_differences_convert_back()
     assert mu[0, 0] == 0.0 and mu[4, 4] > 0.0
     assert not inside[0, 0] and inside[3, 3]
     np.testing.assert_allclose(mu_to_hu_difference(np.float32(0.0192 * 0.01)), 10.0, rtol=1e-5)
+
+
+def test_a_mask_in_place_of_the_pixel_size_is_a_clear_error():
+    hu = np.zeros((8, 8), np.float32)
+    with pytest.raises(CtDenoiseError, match="pixel size must be"):
+        hu_to_mu(hu, circle_mask(hu.shape, (1.0, 1.0), 4.0))  # the signature before simulator revision 3

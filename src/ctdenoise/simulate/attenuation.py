@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ctdenoise.errors import CtDenoiseError
 from ctdenoise.simulate.geometry import MU_WATER_PER_MM
 
 #: Values below this are scanner padding (outside the scanned field), not tissue; they become air.
@@ -41,7 +42,12 @@ def hu_to_mu(hu: np.ndarray, pixel_mm: tuple[float, float], inside_circle: np.nd
 
     Returns:
         float32 μ in 1/mm, ``hu``'s shape.
+
+    Raises:
+        CtDenoiseError: ``pixel_mm`` is not two positive sizes (e.g. a mask passed in its place).
     """
+    if np.ndim(pixel_mm) != 1 or len(pixel_mm) != 2 or min(pixel_mm) <= 0:
+        raise CtDenoiseError(f"pixel size must be (y, x) in mm, got {np.shape(pixel_mm)} values")
     hu = np.maximum(np.asarray(hu, dtype=np.float32), HU_FLOOR)
     mu = (MU_WATER_PER_MM * (1.0 + hu / 1000.0)).astype(np.float32)
     sigma_px = [AIR_SMOOTHING_MM / spacing for spacing in pixel_mm]
