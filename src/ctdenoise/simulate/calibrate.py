@@ -49,7 +49,7 @@ from tqdm.auto import tqdm
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.metrics.nps import NoisePowerSpectrum, nps_from_rois
 from ctdenoise.simulate.geometry import FanBeamGeometry
-from ctdenoise.simulate.lowdose import resolve_geometry, scan_noise_hu, slice_rng
+from ctdenoise.simulate.lowdose import ProjectedSlice, resolve_geometry, slice_rng
 from ctdenoise.simulate.noise import FluxModel
 from ctdenoise.simulate.noise_kernel import (
     BASE_KERNEL,
@@ -112,30 +112,31 @@ class ScanNoiseModel:
     note: str
 
 
-def _reference_noise(
-    volume: Volume,
-    rois: FlatRois,
-    scanner: FanBeamGeometry,
-    reference: FluxModel,
-    kernel: NoiseKernel,
-    seed: int,
-    progress: bool,
-    label: str = "reference noise",
-    flux_by_slice: dict[int, float] | None = None,
-) -> dict[int, np.ndarray]:
-    """The noise of one full-dose scan at ``reference`` on every ROI slice, reconstructed with ``kernel``
-    (:func:`ctdenoise.simulate.lowdose.scan_noise_hu`). ``flux_by_slice``: ``{slice: I0}`` to simulate instead
-    (only those slices), else ``reference``'s I0 on every ROI slice.
-    """
-    pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
-    if flux_by_slice is None:
-        flux_by_slice = dict.fromkeys(np.unique(rois.slice_index).tolist(), reference.full_dose_photons)
-    images = {}
-    for index in tqdm(sorted(flux_by_slice), desc=label, unit="slice", disable=not progress):
-        one_scan = FluxModel(flux_by_slice[index], reference.electronic_noise_variance)
-        rng = slice_rng(seed, int(index))
-        images[int(index)] = scan_noise_hu(volume.hu[int(index)], pixel_mm, scanner, one_scan, rng, kernel)
-    return images
+class _ReferenceNoise:
+    """The simulator's full-dose noise on the ROI slices of one scan (:func:`ctdenoise.simulate.lowdose.scan_noise_hu`),
+    at any flux and kernel: each slice is projected once however many noise images are drawn from it (calibration
+    draws 3–10 per slice; the projection is half of each one's cost)."""
+
+    def __init__(self, volume: Volume, rois: FlatRois, scanner: FanBeamGeometry, seed: int, progress: bool) -> None:
+        self.volume, self.scanner, self.seed, self.progress = volume, scanner, seed, progress
+        self.slices = [int(index) for index in np.unique(rois.slice_index)]
+        self.pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
+        self._projected: dict[int, ProjectedSlice] = {}
+
+    def __call__(
+        self, flux: FluxModel, kernel: NoiseKernel, label: str, flux_by_slice: dict[int, float] | None = None
+    ) -> dict[int, np.ndarray]:
+        """Noise at ``flux`` on every ROI slice, or at ``{slice: I0}`` (only those slices; ``flux``'s electronic
+        noise), reconstructed with ``kernel``; each slice's own random stream (``slice_rng(seed, slice)``)."""
+        if flux_by_slice is None:
+            flux_by_slice = dict.fromkeys(self.slices, flux.full_dose_photons)
+        images = {}
+        for index in tqdm(sorted(flux_by_slice), desc=label, unit="slice", disable=not self.progress):
+            if index not in self._projected:
+                self._projected[index] = ProjectedSlice.of(self.volume.hu[index], self.pixel_mm, self.scanner)
+            one_scan = FluxModel(flux_by_slice[index], flux.electronic_noise_variance)
+            images[index] = self._projected[index].scan_noise_hu(one_scan, slice_rng(self.seed, index), kernel)
+        return images
 
 
 def fit_noise_model(
@@ -200,15 +201,14 @@ def fit_noise_model(
         chosen = STANDARD_KERNEL if kernel == "standard" else kernel
         return ScanNoiseModel(reference, chosen, scan_noise, None, f"{chosen.name} kernel")
     rois = scan_noise.rois if scan_noise is not None else tissue_rois(volume, roi_px, n_slices, radius_mm, source)
+    simulate = _ReferenceNoise(volume, rois, scanner, seed, progress)
     if isinstance(kernel, NoiseKernel) or kernel == "standard":
         chosen = STANDARD_KERNEL if kernel == "standard" else kernel
-        noise = _reference_noise(volume, rois, scanner, reference, chosen, seed, progress, "noise at the reference I0")
+        noise = simulate(reference, chosen, "noise at the reference I0")
         note = f"{chosen.name} kernel"
     else:
         target = scan_noise.nps if kernel == "auto" else kernel
-        base = _reference_noise(
-            volume, rois, scanner, reference, BASE_KERNEL, seed, progress, "noise for the kernel fit"
-        )
+        base = simulate(reference, BASE_KERNEL, "noise for the kernel fit")
         # The scan's file (or DICOM folder) name, not its path: the name goes into outputs that are shared.
         name = f"matched to {Path(source).name or source}" if kernel == "auto" else "matched to the given NPS"
 
@@ -230,16 +230,16 @@ def fit_noise_model(
     # Image noise variance is Q/I0 + E/I0² (quantum + electronic): a second reference at the first estimate gives
     # both terms, and I0 solves ρ(I0) = 1 (the electronic part matters where few quanta reach the detector).
     second = FluxModel(first, reference.electronic_noise_variance)
-    second_noise = _reference_noise(volume, rois, scanner, second, chosen, seed, progress, "noise at the first I0")
+    second_noise = simulate(second, chosen, "noise at the first I0")
     second_nps = nps_from_rois(rois.cut(second_noise), pixel_mm)
     second_ratio = band_noise_variance(second_nps) / scan_variance
     # Every flux the simulator's noise was measured at: I0, ρ = σ_ref² / σ_scan² there, and the noise images.
     points = [(reference.full_dose_photons, first_ratio, noise), (first, second_ratio, second_noise)]
     estimate = _within_bracket(_solve_photons((points[0][0], first), (first_ratio, second_ratio)), points)
-    slices = np.unique(rois.slice_index).tolist()
+    slices = simulate.slices
 
     def noise_at(flux_by_slice: dict[int, float], label: str) -> dict[int, np.ndarray]:
-        return _reference_noise(volume, rois, scanner, reference, chosen, seed, progress, label, flux_by_slice)
+        return simulate(reference, chosen, label, flux_by_slice)
 
     def measure_all(trial: dict[int, float]) -> dict[int, tuple[float, dict[int, np.ndarray]]]:
         check_noise = noise_at(dict.fromkeys(slices, trial[0]), "noise at the solved I0")

@@ -11,6 +11,7 @@ over views and image rows (numba), which keeps both cores busy.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -89,9 +90,7 @@ def scan_noise_hu(
 
     Args and returns as :func:`low_dose_noise_hu`, without a dose fraction.
     """
-    return _noise_image_hu(
-        hu_slice, pixel_mm, geometry, kernel, lambda sinogram: scan_noise(sinogram, geometry, flux, rng)
-    )
+    return ProjectedSlice.of(hu_slice, pixel_mm, geometry).scan_noise_hu(flux, rng, kernel)
 
 
 def _noise_image_hu(
@@ -103,13 +102,47 @@ def _noise_image_hu(
 ) -> np.ndarray:
     """Project the slice, draw ``sinogram_noise(sinogram)``, reconstruct it with ``kernel``: HU noise, zero outside
     the reconstruction circle and on scanner padding."""
-    shape = hu_slice.shape
-    inside = circle_mask(shape, pixel_mm, reconstruction_radius_mm(shape, pixel_mm, geometry))
-    sinogram = forward_project(hu_to_mu(hu_slice, pixel_mm, inside), pixel_mm, geometry)
-    reconstructed = fbp_reconstruct(sinogram_noise(sinogram), shape, pixel_mm, geometry, window=kernel.window)
-    noise_hu = kernel.filter_noise(mu_to_hu_difference(reconstructed), pixel_mm)
-    noise_hu[~inside | (hu_slice < PADDING_BELOW_HU)] = 0.0  # padding stays padding
-    return noise_hu
+    return ProjectedSlice.of(hu_slice, pixel_mm, geometry).noise_hu(kernel, sinogram_noise)
+
+
+@dataclass(frozen=True)
+class ProjectedSlice:
+    """One axial slice projected once, to draw many noise images from (calibration simulates several fluxes and
+    realisations on the same slices; the projection is half of each image's cost).
+
+    Attributes:
+        sinogram: noise-free line integrals ``(n_views, n_channels)`` of the slice's attenuation.
+        noise_free: boolean ``(y, x)`` mask of pixels that get no noise: outside the reconstruction circle, padding.
+        pixel_mm: pixel size ``(y, x)`` in mm.
+        geometry: the scanner.
+    """
+
+    sinogram: np.ndarray
+    noise_free: np.ndarray
+    pixel_mm: tuple[float, float]
+    geometry: FanBeamGeometry
+
+    @staticmethod
+    def of(hu_slice: np.ndarray, pixel_mm: tuple[float, float], geometry: FanBeamGeometry) -> ProjectedSlice:
+        """Project a full-dose HU slice ``(y, x)`` (:func:`ctdenoise.simulate.attenuation.hu_to_mu`, Joseph's method)."""
+        shape = hu_slice.shape
+        inside = circle_mask(shape, pixel_mm, reconstruction_radius_mm(shape, pixel_mm, geometry))
+        sinogram = forward_project(hu_to_mu(hu_slice, pixel_mm, inside), pixel_mm, geometry)
+        return ProjectedSlice(sinogram, ~inside | (hu_slice < PADDING_BELOW_HU), pixel_mm, geometry)
+
+    def noise_hu(self, kernel: NoiseKernel, sinogram_noise: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """``sinogram_noise(sinogram)`` reconstructed with ``kernel``: float32 HU noise, zero where
+        ``noise_free``."""
+        reconstructed = fbp_reconstruct(
+            sinogram_noise(self.sinogram), self.noise_free.shape, self.pixel_mm, self.geometry, window=kernel.window
+        )
+        noise_hu = kernel.filter_noise(mu_to_hu_difference(reconstructed), self.pixel_mm)
+        noise_hu[self.noise_free] = 0.0  # padding stays padding
+        return noise_hu
+
+    def scan_noise_hu(self, flux: FluxModel, rng: np.random.Generator, kernel: NoiseKernel) -> np.ndarray:
+        """The noise image of one independent scan at ``flux`` (as :func:`scan_noise_hu`)."""
+        return self.noise_hu(kernel, lambda sinogram: scan_noise(sinogram, self.geometry, flux, rng))
 
 
 def check_simulated_hu(full_dose_hu: np.ndarray, low_dose_hu: np.ndarray, source: str, model: str) -> None:
