@@ -46,10 +46,14 @@ def main() -> None:
     parser.add_argument("--position", type=float, default=0.5, help="slab centre as a fraction of the scan")
     parser.add_argument("--scans", nargs="+", help="only these scans (labels as in the table)")
     args = parser.parse_args()
+    shared = shared_folder()
+    scans = list(real_scans(shared, args.scans))
+    if not scans:
+        raise SystemExit(f"no scan found under {shared / 'data'} (set CTDENOISE_SHARED to the shared data folder)")
     rings = " | ".join(f"{low:.0f}–{high:.0f} mm" for low, high in zip(RINGS_MM[:-1], RINGS_MM[1:], strict=True))
     print(f"| scan | kernel | bowtie (mm water) | I0 | {rings} | lateral | AP |")
     print("|---" * (7 + len(RINGS_MM) - 2) + "|")
-    for label, path, geometry, kernel in real_scans(shared_folder(), args.scans):
+    for label, path, geometry, kernel in scans:
         _, slab = slab_at(read_volume(path), args.position, SLAB_SLICES)
         pixel_mm = (slab.spacing_mm[1], slab.spacing_mm[2])
         for bowtie in args.bowties:
