@@ -87,3 +87,11 @@ def test_the_kernel_note_names_the_scanners_own_kernel_from_dicom(lung1_dir):
     # The kernel is named by the scan's file or folder name, not its path (outputs carry the name).
     assert "matched to lung1, the scanner's B19f (NPS peak" in model.note and str(lung1_dir) not in model.note
     assert model.kernel.name == "matched to lung1"
+
+
+def test_a_dicom_folder_names_the_kernel_by_its_last_two_folders(lung1_dir):
+    # A DICOM folder is often called "dicom": the kernel is named "matched to lung1-001/dicom", never by the full path.
+    from ctdenoise.simulate.calibrate import _scan_name
+
+    assert _scan_name(str(lung1_dir / "dicom")) == f"{lung1_dir.name}/dicom"
+    assert _scan_name(str(lung1_dir / "scan.nii.gz")) == "scan.nii.gz"

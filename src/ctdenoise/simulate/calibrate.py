@@ -209,8 +209,7 @@ def fit_noise_model(
     else:
         target = scan_noise.nps if kernel == "auto" else kernel
         base = simulate(reference, BASE_KERNEL, "noise for the kernel fit")
-        # The scan's file (or DICOM folder) name, not its path: the name goes into outputs that are shared.
-        name = f"matched to {Path(source).name or source}" if kernel == "auto" else "matched to the given NPS"
+        name = f"matched to {_scan_name(source)}" if kernel == "auto" else "matched to the given NPS"
 
         def filtered(kernel: NoiseKernel) -> dict[int, np.ndarray]:
             return {index: kernel.filter_noise(image, pixel_mm) for index, image in base.items()}
@@ -268,6 +267,15 @@ def fit_noise_model(
     flux = FluxModel(photons, reference.electronic_noise_variance, profile)
     closest = min(points, key=lambda point: abs(np.log(point[1])))
     return ScanNoiseModel(flux, chosen, scan_noise, nps_from_rois(rois.cut(closest[2]), pixel_mm).noise_std_hu, note)
+
+
+def _scan_name(source: str) -> str:
+    """The scan's file name, or for a DICOM folder its last two folder names (``lung1-001/dicom``, not ``dicom``),
+    not its path: the name goes into outputs that are shared."""
+    path = Path(source)
+    if path.is_dir() and path.parent.name:
+        return f"{path.parent.name}/{path.name}"
+    return path.name or source
 
 
 def _scanner_kernel(volume: Volume) -> str:
