@@ -62,30 +62,17 @@ def main() -> None:
             rois = model.scan_noise.rois
             scan = band_power(candidate_residuals(slab, rois), pixel_mm)
             slices = [int(k) for k in np.unique(rois.slice_index)]
-            simulated = np.mean(
-                [
-                    band_power(
-                        detrend_rois(
-                            rois.cut(
-                                {
-                                    k: scan_noise_hu(
-                                        slab.hu[k],
-                                        pixel_mm,
-                                        scanner,
-                                        model.flux.at_slice(k),
-                                        slice_rng(100 + draw, k),
-                                        model.kernel,
-                                    )
-                                    for k in slices
-                                }
-                            ),
-                            order=2,
-                        ),
-                        pixel_mm,
+            draws = [
+                {
+                    k: scan_noise_hu(
+                        slab.hu[k], pixel_mm, scanner, model.flux.at_slice(k), slice_rng(100 + draw, k), model.kernel
                     )
-                    for draw in range(2)
-                ],
-                axis=0,
+                    for k in slices
+                }
+                for draw in range(2)
+            ]
+            simulated = np.mean(
+                [band_power(detrend_rois(rois.cut(noise), order=2), pixel_mm) for noise in draws], axis=0
             )
             centre = ((slab.shape[1] - 1) / 2.0, (slab.shape[2] - 1) / 2.0)
             y = (rois.top + (rois.roi_px - 1) / 2.0 - centre[0]) * pixel_mm[0]

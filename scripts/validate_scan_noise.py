@@ -35,7 +35,14 @@ import numpy as np
 
 from ctdenoise.io import read_volume
 from ctdenoise.metrics.nps import nps_from_rois, nps_shape_correlation
-from ctdenoise.simulate import STANDARD_KERNEL, FanBeamGeometry, fit_noise_model, simulate_low_dose
+from ctdenoise.simulate import (
+    STANDARD_KERNEL,
+    FanBeamGeometry,
+    FluxModel,
+    NoiseKernel,
+    fit_noise_model,
+    simulate_low_dose,
+)
 from ctdenoise.simulate.lowdose import low_dose_noise_hu, slice_rng
 from ctdenoise.simulate.nps_plot import save_nps_plot
 from ctdenoise.volume import Volume
@@ -69,6 +76,21 @@ def real_scans(shared: Path, only: list[str] | None = None) -> Iterator[tuple[st
         yield label, path, geometry, kernel
 
 
+def inserted_noise(
+    volume: Volume, flux: FluxModel, kernel: NoiseKernel, geometry: str, seed: int, slices: list[int]
+) -> dict[int, np.ndarray]:
+    """The 25 % dose's inserted noise (HU) on ``slices`` of ``volume`` with ``kernel``, each slice at its own flux
+    and random stream of ``seed``, as ``simulate_low_dose`` draws it."""
+    scanner = FanBeamGeometry.preset(geometry)
+    pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
+    return {
+        k: low_dose_noise_hu(
+            volume.hu[k], pixel_mm, DOSE_FRACTION, scanner, flux.at_slice(k), slice_rng(seed, k), kernel
+        )
+        for k in slices
+    }
+
+
 def slab_at(volume: Volume, position: float, n_slices: int) -> tuple[int, Volume]:
     """``(first slice, slab)``: ``n_slices`` contiguous slices centred at ``position`` (fraction of the scan)."""
     first = int(np.clip(int(position * volume.shape[0]) - n_slices // 2, 0, volume.shape[0] - n_slices))
@@ -90,19 +112,10 @@ def validate_scan(
     )
     rois, scan_nps = model.scan_noise.rois, model.scan_noise.nps
     slices = np.unique(rois.slice_index).tolist()
-    scanner = FanBeamGeometry.preset(geometry)
 
-    def inserted_rois(seed: int, kernel) -> np.ndarray:
+    def inserted_rois(seed: int, kernel: NoiseKernel) -> np.ndarray:
         """The ROIs of the 25 % dose's inserted noise with ``kernel``, drawn with ``seed``, on the ROI slices."""
-        flux = model.flux
-        return rois.cut(
-            {
-                k: low_dose_noise_hu(
-                    slab.hu[k], pixel_mm, DOSE_FRACTION, scanner, flux.at_slice(k), slice_rng(seed, k), kernel
-                )
-                for k in slices
-            }
-        )
+        return rois.cut(inserted_noise(slab, model.flux, kernel, geometry, seed, slices))
 
     noise = [rois.cut({k: low.hu[k] - slab.hu[k] for k in slices})]
     # More realisations of the same noise: its NPS, not one draw's.

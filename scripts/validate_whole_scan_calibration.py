@@ -25,35 +25,17 @@ import argparse
 import time
 
 import numpy as np
-from validate_scan_noise import real_scans, shared_folder
+from validate_scan_noise import DOSE_FRACTION, inserted_noise, real_scans, shared_folder
 
 from ctdenoise.io import read_volume
 from ctdenoise.metrics.nps import nps_from_rois, nps_shape_correlation
-from ctdenoise.simulate import ScanNoiseModel, fit_noise_model
-from ctdenoise.simulate.lowdose import low_dose_noise_hu, resolve_geometry, slice_rng
+from ctdenoise.simulate import fit_noise_model
 from ctdenoise.simulate.scan_noise import measurement_slices
-from ctdenoise.volume import Volume
 
-DOSE_FRACTION = 0.25
 TOLERANCE = 0.10
 #: Texture targets of issue 13: the inserted noise's NPS peak within 10 % of the scan's, shape correlation ≥ 0.95.
 PEAK_TOLERANCE = 0.10
 MIN_CORRELATION = 0.95
-
-
-def inserted_noise(
-    volume: Volume, model: ScanNoiseModel, geometry: str, seed: int, slices: list[int]
-) -> dict[int, np.ndarray]:
-    """The 25 % dose's inserted noise (HU) on ``slices``, each at its own flux and random stream of ``seed``, as a
-    whole-scan ``simulate_low_dose`` draws it."""
-    scanner = resolve_geometry(geometry)
-    pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
-    return {
-        k: low_dose_noise_hu(
-            volume.hu[k], pixel_mm, DOSE_FRACTION, scanner, model.flux.at_slice(k), slice_rng(seed, k), model.kernel
-        )
-        for k in slices
-    }
 
 
 def main() -> None:
@@ -85,13 +67,13 @@ def main() -> None:
         needed = sorted(set(pairs.tolist()) | set((pairs + 1).tolist()))
         pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
         low = np.full(volume.hu.shape, np.nan, dtype=np.float32)
-        for k, noise in inserted_noise(volume, model, geometry, args.seed, needed).items():
+        for k, noise in inserted_noise(volume, model.flux, model.kernel, geometry, args.seed, needed).items():
             low[k] = volume.hu[k] + noise
         rois, scan_nps = model.scan_noise.rois, model.scan_noise.nps
         roi_slices = [int(k) for k in np.unique(rois.slice_index)]
         noise_rois = [rois.cut({k: low[k] - volume.hu[k] for k in roi_slices})]
         noise_rois += [
-            rois.cut(inserted_noise(volume, model, geometry, args.seed + draw, roi_slices))
+            rois.cut(inserted_noise(volume, model.flux, model.kernel, geometry, args.seed + draw, roi_slices))
             for draw in range(1, args.realisations)
         ]
         inserted_nps = nps_from_rois(np.concatenate(noise_rois), pixel_mm)

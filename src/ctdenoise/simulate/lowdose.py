@@ -68,12 +68,8 @@ def low_dose_noise_hu(
     Returns:
         float32 HU noise of the slice's shape, zero outside the reconstruction circle and on scanner padding.
     """
-    return _noise_image_hu(
-        hu_slice,
-        pixel_mm,
-        geometry,
-        kernel,
-        lambda sinogram: missing_dose_noise(sinogram, dose_fraction, geometry, flux, rng),
+    return ProjectedSlice.of(hu_slice, pixel_mm, geometry).noise_hu(
+        kernel, lambda sinogram: missing_dose_noise(sinogram, dose_fraction, geometry, flux, rng)
     )
 
 
@@ -91,18 +87,6 @@ def scan_noise_hu(
     Args and returns as :func:`low_dose_noise_hu`, without a dose fraction.
     """
     return ProjectedSlice.of(hu_slice, pixel_mm, geometry).scan_noise_hu(flux, rng, kernel)
-
-
-def _noise_image_hu(
-    hu_slice: np.ndarray,
-    pixel_mm: tuple[float, float],
-    geometry: FanBeamGeometry,
-    kernel: NoiseKernel,
-    sinogram_noise: Callable[[np.ndarray], np.ndarray],
-) -> np.ndarray:
-    """Project the slice, draw ``sinogram_noise(sinogram)``, reconstruct it with ``kernel``: HU noise, zero outside
-    the reconstruction circle and on scanner padding."""
-    return ProjectedSlice.of(hu_slice, pixel_mm, geometry).noise_hu(kernel, sinogram_noise)
 
 
 @dataclass(frozen=True)
