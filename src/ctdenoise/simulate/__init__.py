@@ -22,8 +22,10 @@ from ctdenoise.simulate.slice_thickness import average_slices
 #: missing variance of the floored counts, ``noise.log_count_variance``, and noise in air and lung is projected
 #: without rectification, ``attenuation.hu_to_mu``; the IQ realisations are ``noise.scan_noise`` at their dose;
 #: 4: that variance's table is 3× denser and ``λ·V`` is interpolated, so the missing variance near a = 1 is exact
-#: to 0.05 % instead of 3 %; elsewhere the output moves by ≈ 1e-4 of the noise).
-SIMULATOR_REVISION = 4
+#: to 0.05 % instead of 3 %; elsewhere the output moves by ≈ 1e-4 of the noise; 5: the whole image is projected and
+#: gets noise, not only its inscribed circle, ``projector.reconstruction_radius_mm``: images cropped to the body or
+#: with a display field smaller than the patient change, square images with air in their corners do not).
+SIMULATOR_REVISION = 5
 
 __all__ = [
     "SIMULATOR_REVISION",

@@ -94,8 +94,17 @@ def _project(image, image_t, pixel_y, pixel_x, betas, gammas, source_mm, radius_
 
 
 def reconstruction_radius_mm(shape_yx: tuple[int, int], pixel_mm: tuple[float, float], geometry: FanBeamGeometry):
-    """Radius of the reconstruction circle: the image's inscribed circle, at most the scan field of view."""
-    image_radius = 0.5 * min(shape_yx[0] * pixel_mm[0], shape_yx[1] * pixel_mm[1])
+    """Radius (mm) of the circle about the isocentre that the simulator projects and reconstructs: the whole image
+    (its half-diagonal), at most the scanner's scan field of view.
+
+    Not the image's inscribed circle: an image cropped to the body, or reconstructed with a display field smaller
+    than the patient, holds tissue in its corners and along its sides, and every ray through that tissue is
+    attenuated by it. With the inscribed circle (simulator revisions ≤ 4) the 390 × 512 crop of LIDC-IDRI-0001
+    (0.70 mm pixels) lost its chest wall beyond 137 mm of the centre: that tissue was air to the projector, got no
+    noise, and the calibrated I0 of its middle slab was 1.65e4 quanta per ray instead of 2.51e4. Scanner padding
+    (below −1024 HU) is air whatever the radius (:func:`ctdenoise.simulate.attenuation.hu_to_mu`).
+    """
+    image_radius = 0.5 * math.hypot(shape_yx[0] * pixel_mm[0], shape_yx[1] * pixel_mm[1])
     return min(image_radius, 0.5 * geometry.scan_fov_mm)
 
 

@@ -7,7 +7,8 @@ the ICRU 87 / TG-233 ensemble NPS):
 
 1. On a handful of slice pairs ``(k, k+1)`` spread over the scan, square ROIs (24 × 24 px by default,
    half-overlapping) are candidates when the smoothed image stays within :data:`FLAT_TISSUE_HU` (fat, muscle,
-   organs, contrast-enhanced blood) over the whole ROI in both slices, inside the reconstruction circle.
+   organs, contrast-enhanced blood) over the whole ROI in both slices (inside the simulator's reconstruction
+   circle when calibrating).
 2. The ROIs are cut from the difference of neighbouring slices ``(S_k − S_{k+1}) / √2``: the noise of contiguous
    slices is independent, so this keeps one slice's noise power (the difference-image method of ICRU Report 87
    §5.3 applied to adjacent slices) while anatomy that changes slowly along z cancels.
@@ -174,7 +175,8 @@ def flat_roi_candidates(
         hu_slice: ``(y, x)`` HU image.
         pixel_mm: ``(Δy, Δx)`` in mm.
         roi_px: ROI side in pixels.
-        radius_mm: radius of the usable circle around the image centre; default the image's inscribed circle.
+        radius_mm: radius of the usable circle around the image centre; default None, the whole image (padding is
+            never flat tissue).
 
     Returns:
         ``(top, left)`` integer arrays.
@@ -182,9 +184,8 @@ def flat_roi_candidates(
     image = np.asarray(hu_slice, dtype=np.float64)
     smooth = ndimage.gaussian_filter(image, 2.0)  # σ = 2 px: noise no longer leaves the range, edges still do
     tissue = (smooth > FLAT_TISSUE_HU[0]) & (smooth < FLAT_TISSUE_HU[1])
-    if radius_mm is None:
-        radius_mm = 0.5 * min(image.shape[0] * pixel_mm[0], image.shape[1] * pixel_mm[1])
-    tissue &= circle_mask(image.shape, pixel_mm, radius_mm)
+    if radius_mm is not None:
+        tissue &= circle_mask(image.shape, pixel_mm, radius_mm)
     # Whole-ROI test with a summed-area table: the count of tissue pixels in every roi_px × roi_px window.
     table = np.pad(tissue.astype(np.int64).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
     count = table[roi_px:, roi_px:] - table[:-roi_px, roi_px:] - table[roi_px:, :-roi_px] + table[:-roi_px, :-roi_px]
@@ -269,7 +270,7 @@ def find_flat_rois(
         volume: the scan in HU, at least two slices.
         roi_px: ROI side in pixels (≥ 8).
         n_slices: how many slice pairs to search (:func:`measurement_slices`).
-        radius_mm: usable circle (the simulator's reconstruction circle); default the image's inscribed circle.
+        radius_mm: usable circle (the simulator's reconstruction circle); default the whole image.
         source: name of the scan for error messages.
 
     Returns:
@@ -320,7 +321,7 @@ def measure_scan_noise(
         volume: the scan in HU with axial slices.
         roi_px: ROI side in pixels.
         n_slices: slice pairs to search, spread over the middle 80 % of the scan.
-        radius_mm: usable circle; default the image's inscribed circle.
+        radius_mm: usable circle; default the whole image.
         source: name of the scan for error messages.
 
     Returns:
