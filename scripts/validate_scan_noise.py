@@ -44,6 +44,7 @@ from ctdenoise.simulate import (
     simulate_low_dose,
 )
 from ctdenoise.simulate.lowdose import low_dose_noise_hu, slice_rng
+from ctdenoise.simulate.noise_kernel import correlate_slices
 from ctdenoise.simulate.nps_plot import save_nps_plot
 from ctdenoise.volume import Volume
 
@@ -80,15 +81,25 @@ def inserted_noise(
     volume: Volume, flux: FluxModel, kernel: NoiseKernel, geometry: str, seed: int, slices: list[int]
 ) -> dict[int, np.ndarray]:
     """The 25 % dose's inserted noise (HU) on ``slices`` of ``volume`` with ``kernel``, each slice at its own flux
-    and random stream of ``seed``, as ``simulate_low_dose`` draws it."""
+    and random stream of ``seed`` and mixed with its neighbours' draws by the kernel's slice correlation, exactly as
+    ``simulate_low_dose`` makes it (padding excepted: these slices are compared on flat tissue only)."""
     scanner = FanBeamGeometry.preset(geometry)
     pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
-    return {
-        k: low_dose_noise_hu(
-            volume.hu[k], pixel_mm, DOSE_FRACTION, scanner, flux.at_slice(k), slice_rng(seed, k), kernel
+    reach = 1 if kernel.slice_correlation else 0  # the filter along z reads one neighbour on each side
+    drawn = sorted({j for k in slices for j in range(k - reach, k + reach + 1) if 0 <= j < volume.shape[0]})
+    draws = {
+        j: low_dose_noise_hu(
+            volume.hu[j], pixel_mm, DOSE_FRACTION, scanner, flux.at_slice(j), slice_rng(seed, j), kernel
         )
-        for k in slices
+        for j in drawn
     }
+    result = {}
+    for k in slices:
+        block = [j for j in (k - 1, k, k + 1) if j in draws] if reach else [k]
+        # A block ending where the volume ends has the one-neighbour weights there, as in the whole volume.
+        mixed = correlate_slices(np.stack([draws[j] for j in block]), kernel.slice_correlation)
+        result[k] = mixed[block.index(k)]
+    return result
 
 
 def slab_at(volume: Volume, position: float, n_slices: int) -> tuple[int, Volume]:

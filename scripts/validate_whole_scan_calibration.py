@@ -11,8 +11,9 @@ pairs (more ROIs than a slab has, so the NPS peak is better determined): σ, NPS
 10 %) and NPS-shape correlation (target ≥ 0.95) of the 25 % dose's inserted noise (pooled over ``--realisations``
 draws) against the scan's own noise, on the scan's ROIs.
 
-Calibration reads only the slices of its measured pairs ``(k, k+1)``, so only those are simulated at 25 % (each
-with the same per-slice random stream and flux as a whole-scan ``simulate_low_dose`` would use); every other
+Calibration reads only the slices of its measured pairs ``(k, k+1)`` and the two after each (where it measures
+the correlation of neighbouring slices' noise), so only those are simulated at 25 % (each with the same per-slice
+random stream, flux and mixing with its neighbours as a whole-scan ``simulate_low_dose`` would use); every other
 slice is set to NaN, so a calibration that read one would fail rather than pass on unsimulated slices.
 
 Run: ``cd scripts && PYTHONPATH=../src ../.venv/bin/python validate_whole_scan_calibration.py [--pairs 16]``
@@ -64,7 +65,9 @@ def main() -> None:
         volume = read_volume(path)
         model = fit_noise_model(volume, geometry, calibrate=True, n_slices=args.pairs, source=label)
         pairs = measurement_slices(volume.shape[0], args.pairs)
-        needed = sorted(set(pairs.tolist()) | set((pairs + 1).tolist()))
+        # Each pair (k, k+1) and the slices two and three further, on which the slice correlation is measured.
+        needed = sorted({int(k) + lag for k in pairs for lag in range(4) if k + lag < volume.shape[0]})
+        measured = sorted(set(pairs.tolist()) | set((pairs + 1).tolist()))
         pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
         low = np.full(volume.hu.shape, np.nan, dtype=np.float32)
         for k, noise in inserted_noise(volume, model.flux, model.kernel, geometry, args.seed, needed).items():
@@ -97,7 +100,7 @@ def main() -> None:
             # What is inserted is each slice's I0 (the scan's I0 × its profile): compare that on the measured
             # slices (geometric mean, and the range), and the scan-level I0 (over all ROIs together) in brackets.
             per_slice = np.array(
-                [fitted.flux.at_slice(k).full_dose_photons / model.flux.at_slice(k).full_dose_photons for k in needed]
+                [fitted.flux.at_slice(k).full_dose_photons / model.flux.at_slice(k).full_dose_photons for k in measured]
             )
             mean = float(np.exp(np.log(per_slice).mean()))
             cells.append(

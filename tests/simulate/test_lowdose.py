@@ -6,6 +6,7 @@ from ctdenoise.simulate.analytic import chest_like_phantom, ellipse_line_integra
 from ctdenoise.simulate.geometry import MU_WATER_PER_MM, FanBeamGeometry
 from ctdenoise.simulate.lowdose import ProjectedSlice, low_dose_noise_hu, simulate_low_dose, slice_rng
 from ctdenoise.simulate.noise import FluxModel
+from ctdenoise.simulate.noise_kernel import NoiseKernel
 from ctdenoise.volume import Volume
 
 SMALL_GEOMETRY = FanBeamGeometry.preset("siemens").with_views(180)
@@ -120,3 +121,18 @@ def test_an_image_cropped_to_the_body_is_projected_whole_and_gets_noise_to_its_s
     noise = low_dose_noise_hu(hu, pixel_mm, 0.25, geometry, FluxModel(), slice_rng(0, 0))
     sides = noise[100:140, [10, 20, 299, 309]]  # 140–150 mm from the centre, inside the body
     assert sides.std() > 0.3 * noise[100:140, 140:180].std()
+
+
+def test_the_inserted_noise_of_neighbouring_slices_correlates_as_the_kernel_asks():
+    volume = _phantom_volume(8)
+    kernel = NoiseKernel("correlated", slice_correlation=0.3)
+    inserted = [
+        simulate_low_dose(volume, 0.25, None, seed=3, geometry=SMALL_GEOMETRY, progress=False, kernel=k).hu - volume.hu
+        for k in (kernel, NoiseKernel("independent"))
+    ]
+    for noise, rho1 in zip(inserted, (0.3, 0.0), strict=True):
+        inner = noise[1:-1]
+        lag1 = np.sum(inner[:-1] * inner[1:]) / np.sqrt(np.sum(inner[:-1] ** 2) * np.sum(inner[1:] ** 2))
+        assert lag1 == pytest.approx(rho1, abs=0.04)
+    # Each slice keeps the noise level of independent slices (the filter along z preserves variance).
+    assert inserted[0].std() == pytest.approx(inserted[1].std(), rel=0.05)

@@ -1,12 +1,13 @@
 import numpy as np
 import pytest
 
+from ctdenoise.errors import CtDenoiseError
 from ctdenoise.metrics.nps import NoisePowerSpectrum, nps_from_rois, nps_shape_correlation
 from ctdenoise.simulate.calibrate import fit_noise_model
 from ctdenoise.simulate.geometry import FanBeamGeometry
 from ctdenoise.simulate.lowdose import low_dose_noise_hu, scan_noise_hu, slice_rng
 from ctdenoise.simulate.noise import FluxModel
-from ctdenoise.simulate.noise_kernel import NoiseKernel, fit_noise_kernel, refine_noise_kernel
+from ctdenoise.simulate.noise_kernel import NoiseKernel, correlate_slices, fit_noise_kernel, refine_noise_kernel
 from ctdenoise.simulate.scan_noise import LOW_FREQUENCY_BINS
 from ctdenoise.simulate.validation import water_cylinder_hu
 from ctdenoise.volume import Volume
@@ -121,3 +122,26 @@ def test_refined_kernel_gives_a_smooth_kernels_peak_that_24_px_rois_only_see_blu
     assert nps_shape_correlation(analytic, inserted) >= 0.99  # 0.97 from the fit alone, without refinement
     # Seen through the same 24 px ROIs, the scan's and the inserted noise's NPS agree bin by bin (0.98 unrefined).
     assert nps_shape_correlation(target, measure(refined)) >= 0.999
+
+
+@pytest.mark.parametrize("rho1", [0.25, -0.1, 0.6])
+def test_correlated_slices_have_the_asked_correlation_and_keep_their_variance(rho1):
+    rng = np.random.default_rng(2)
+    white = rng.normal(0.0, 10.0, size=(12, 128, 128)).astype(np.float32)
+    mixed = correlate_slices(white, rho1)
+    inner = mixed[1:-1]
+    lag1 = np.mean(inner[:-1] * inner[1:]) / np.mean(inner**2)
+    assert lag1 == pytest.approx(rho1, abs=0.01)
+    c = (1.0 - np.sqrt(1.0 - 2.0 * rho1**2)) / (2.0 * rho1)
+    lag2 = np.mean(inner[:-2] * inner[2:]) / np.mean(inner**2)
+    assert lag2 == pytest.approx(c * c / (1.0 + 2.0 * c * c), abs=0.01)  # ρ₂ of the 3-tap filter, analytically
+    assert mixed.std(axis=(1, 2)) == pytest.approx(np.full(12, 10.0), rel=0.02)  # edges included
+    assert correlate_slices(white, 0.0) is white
+
+
+def test_a_slice_correlation_beyond_what_a_3_tap_filter_gives_is_refused():
+    with pytest.raises(CtDenoiseError, match="outside ±0.7"):
+        correlate_slices(np.zeros((3, 4, 4), np.float32), 0.8)
+    with pytest.raises(CtDenoiseError, match="slice correlation"):
+        NoiseKernel("x", slice_correlation=0.9)
+    assert NoiseKernel("x", slice_correlation=0.2).record()["slice_correlation"] == 0.2

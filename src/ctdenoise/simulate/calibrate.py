@@ -39,7 +39,7 @@ thinks (e.g. a kernel the fit cannot follow, an image that is not a plain FBP re
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -216,9 +216,14 @@ def fit_noise_model(
 
         chosen = fit_noise_kernel(target, nps_from_rois(rois.cut(base), pixel_mm), name)
         chosen = refine_noise_kernel(chosen, target, lambda kernel: nps_from_rois(rois.cut(filtered(kernel)), pixel_mm))
+        # Along z too the inserted noise is the scan's: its neighbouring slices share noise as the scan's do.
+        chosen = replace(chosen, slice_correlation=scan_noise.slice_correlation if scan_noise is not None else 0.0)
         noise = filtered(chosen)
         scanner_kernel = _scanner_kernel(volume)
-        note = f"kernel {name}{scanner_kernel} (NPS peak {target.peak_frequency_per_mm:.3f} mm⁻¹)"
+        note = (
+            f"kernel {name}{scanner_kernel} (NPS peak {target.peak_frequency_per_mm:.3f} mm⁻¹, "
+            f"neighbouring slices' noise correlation {chosen.slice_correlation:.2f})"
+        )
     reference_nps = nps_from_rois(rois.cut(noise), pixel_mm)
     if not calibrate:
         return ScanNoiseModel(reference, chosen, scan_noise, reference_nps.noise_std_hu, note)
@@ -257,6 +262,7 @@ def fit_noise_model(
         profile = _flux_profile(
             volume,
             rois,
+            scan_noise.slice_correlation,
             noises,
             fluxes,
             photons,
@@ -312,6 +318,7 @@ def profile_segments(rois: FlatRois, spacing_z_mm: float, n_segments: int = PROF
 def _flux_profile(
     volume: Volume,
     rois: FlatRois,
+    slice_correlation: float,
     reference_noise: tuple[dict[int, np.ndarray], dict[int, np.ndarray]],
     fluxes: tuple[float, float],
     photons: float,
@@ -321,12 +328,14 @@ def _flux_profile(
 ) -> tuple[float, ...]:
     """Each slice's I0 relative to ``photons``: I0 calibrated per group of :func:`profile_segments` (from the
     reference noise at both ``fluxes``, then refined as for all ROIs together, each pass simulating every group's
-    slices at that group's own estimate with ``noise_at``), interpolated over z; () for one group."""
+    slices at that group's own estimate with ``noise_at``), interpolated over z; () for one group. Each group's
+    scan noise is one slice's, corrected for the scan's ``slice_correlation`` (ρ₁, a property of its
+    reconstruction, the same along z)."""
     groups = profile_segments(rois, volume.spacing_mm[0])
     if len(groups) < 2:
         return ()
     subsets = [rois.select(group) for group in groups]
-    scan_nps = [rois_nps(volume, subset) for subset in subsets]
+    scan_nps = [rois_nps(volume, subset, slice_correlation) for subset in subsets]
     scan_variances = [band_noise_variance(nps) for nps in scan_nps]
 
     def ratio(subset: FlatRois, variance: float, noise: dict[int, np.ndarray]) -> float:

@@ -22,7 +22,7 @@ from ctdenoise.simulate.attenuation import PADDING_BELOW_HU, circle_mask, hu_to_
 from ctdenoise.simulate.fbp import fbp_reconstruct
 from ctdenoise.simulate.geometry import FanBeamGeometry
 from ctdenoise.simulate.noise import FluxModel, check_dose_fraction, missing_dose_noise, scan_noise
-from ctdenoise.simulate.noise_kernel import STANDARD_KERNEL, NoiseKernel
+from ctdenoise.simulate.noise_kernel import STANDARD_KERNEL, NoiseKernel, correlate_slices
 from ctdenoise.simulate.projector import forward_project, reconstruction_radius_mm
 from ctdenoise.simulate.slice_thickness import average_slices, slices_per_output
 from ctdenoise.volume import Volume
@@ -236,13 +236,16 @@ def simulate_low_dose(
     flux = flux or FluxModel()
     flux.check_slices(volume.shape[0], source)
     pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
-    noisy = np.empty_like(volume.hu)
+    noise = np.empty_like(volume.hu)
     slices = tqdm(range(volume.shape[0]), desc="simulate low dose", unit="slice", disable=not progress)
     for index in slices:
-        noise = low_dose_noise_hu(
+        noise[index] = low_dose_noise_hu(
             volume.hu[index], pixel_mm, dose_fraction, scanner, flux.at_slice(index), slice_rng(seed, index), kernel
         )
-        noisy[index] = volume.hu[index] + noise
+    noise = correlate_slices(noise, kernel.slice_correlation)  # the scan's own noise shared by neighbours
+    noise[volume.hu < PADDING_BELOW_HU] = 0.0  # a neighbour's noise must not reach padding either
+    noise += volume.hu
+    noisy = noise
     model = f"I0 {flux.full_dose_photons:.3g} quanta per ray{flux.profile_text()}, {kernel.name} kernel"
     check_simulated_hu(volume.hu, noisy, source, model)
     if clip_below_hu is not None:

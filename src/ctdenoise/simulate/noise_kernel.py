@@ -24,12 +24,18 @@ filtered with the current ``T``, measured on the same ROIs (a Van Cittert iterat
 of images and spectra*, ch. 3): when the two measured curves agree bin by bin, the true spectra agree to the
 ROI's resolution. The correction is shape only (its NPS-weighted log-mean is removed), so ``T(0) = 1`` and the
 extrapolated level stay.
+
+Along z the inserted noise takes the scan's own correlation of neighbouring slices ρ₁
+(:func:`ctdenoise.simulate.scan_noise.slice_noise_correlation`; 0.1–0.3 on real helical scans, whose slice
+sensitivity profile is wider than the slice spacing): :func:`correlate_slices`. Independent slices (ρ₁ = 0, as
+until simulator revision 5) would give a real scan's low-dose version noise that neighbouring slices no longer
+share, and averaging them into thicker slices would remove more of it than it removes from a real scan's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -48,6 +54,8 @@ FIRST_SHAPE_BIN = 1
 REFINE_ITERATIONS = 3
 #: Zero pixels added around the noise image before the FFT filter, so that it does not wrap around.
 _FILTER_PAD_PX = 32
+#: Largest |ρ₁| :func:`correlate_slices` can give (2c/(1+2c²) peaks at 1/√2 for c = 1/√2).
+MAX_SLICE_CORRELATION = 0.7
 
 
 @dataclass(frozen=True)
@@ -60,14 +68,22 @@ class NoiseKernel:
         frequency_per_mm: radial frequencies (mm⁻¹, increasing, starting at 0) where ``|T|²`` is tabulated;
             empty = no filter.
         power_gain_table: ``|T(f)|²`` at those frequencies (1 at zero frequency).
+        slice_correlation: correlation ρ₁ of the noise of neighbouring slices (:func:`correlate_slices`); 0 =
+            independent slices. Within ±:data:`MAX_SLICE_CORRELATION`.
     """
 
     name: str = "standard"
     window: str = "hann"
     frequency_per_mm: tuple[float, ...] = ()
     power_gain_table: tuple[float, ...] = ()
+    slice_correlation: float = 0.0
 
     def __post_init__(self) -> None:
+        if not abs(self.slice_correlation) <= MAX_SLICE_CORRELATION:
+            raise CtDenoiseError(
+                f"noise kernel {self.name!r}: slice correlation {self.slice_correlation} is outside "
+                f"±{MAX_SLICE_CORRELATION} (a 3-tap filter along z cannot give it)"
+            )
         frequency, gain = np.asarray(self.frequency_per_mm), np.asarray(self.power_gain_table)
         if frequency.shape != gain.shape or (frequency.size and (frequency[0] != 0 or np.any(np.diff(frequency) <= 0))):
             raise CtDenoiseError(f"noise kernel {self.name!r}: needs increasing frequencies from 0, one gain each")
@@ -116,6 +132,7 @@ class NoiseKernel:
             "window": self.window,
             "frequency_per_mm": [round(float(f), 5) for f in self.frequency_per_mm],
             "power_gain": [float(f"{g:.5g}") for g in self.power_gain_table],
+            "slice_correlation": round(float(self.slice_correlation), 4),
         }
 
 
@@ -195,7 +212,7 @@ def refine_noise_kernel(
             break
         log_ratio = np.log(wanted[usable] / measured.radial_nps[usable])
         gain[usable] *= np.exp(log_ratio - np.average(log_ratio, weights=wanted[usable]))
-        kernel = NoiseKernel(kernel.name, kernel.window, kernel.frequency_per_mm, tuple(gain.tolist()))
+        kernel = replace(kernel, power_gain_table=tuple(gain.tolist()))
     return kernel
 
 
@@ -225,3 +242,36 @@ def noise_power_spectrum_from_summary(summary: dict[str, Any], source: str = "NP
         n_rois=int(summary.get("n_rois", 0)),
         pixel_mm=(pixel_mm[0], pixel_mm[-1]),
     )
+
+
+def correlate_slices(noise: np.ndarray, correlation: float) -> np.ndarray:
+    """Give a stack of independent noise slices ``(z, y, x)`` the correlation ``correlation`` (ρ₁) between
+    neighbours, each slice keeping its variance and in-plane NPS.
+
+    A 3-tap filter along z: ``n′_k = (n_k + c·(n_{k−1} + n_{k+1})) / √(1 + 2c²)`` has lag-1 correlation
+    ``ρ₁ = 2c / (1 + 2c²)``, so ``c = (1 − √(1 − 2ρ₁²)) / (2ρ₁)`` (the root with |c| < 1/√2), and lag-2
+    correlation ``c² / (1 + 2c²)`` (0.016 at ρ₁ = 0.25). The first and last slice have one neighbour:
+    ``(n_0 + c·n_1) / √(1 + c²)``.
+
+    Args:
+        noise: float array ``(z, y, x)`` of independent slices of equal variance (HU).
+        correlation: ρ₁ within ±:data:`MAX_SLICE_CORRELATION`.
+
+    Returns:
+        float32 array like ``noise`` (a copy); ``noise`` itself when ρ₁ = 0 or there is one slice.
+
+    Raises:
+        CtDenoiseError: ρ₁ outside ±:data:`MAX_SLICE_CORRELATION`.
+    """
+    if not abs(correlation) <= MAX_SLICE_CORRELATION:
+        raise CtDenoiseError(f"slice correlation {correlation} is outside ±{MAX_SLICE_CORRELATION}")
+    if correlation == 0.0 or noise.shape[0] < 2:
+        return noise
+    c = (1.0 - np.sqrt(1.0 - 2.0 * correlation**2)) / (2.0 * correlation)
+    mixed = np.asarray(noise, dtype=np.float32).copy()
+    mixed[1:] += np.float32(c) * noise[:-1]
+    mixed[:-1] += np.float32(c) * noise[1:]
+    weights = np.full(noise.shape[0], 1.0 + 2.0 * c * c)
+    weights[[0, -1]] = 1.0 + c * c
+    mixed /= np.sqrt(weights).astype(np.float32)[:, None, None]
+    return mixed

@@ -9,9 +9,13 @@ the ICRU 87 / TG-233 ensemble NPS):
    half-overlapping) are candidates when the smoothed image stays within :data:`FLAT_TISSUE_HU` (fat, muscle,
    organs, contrast-enhanced blood) over the whole ROI in both slices (inside the simulator's reconstruction
    circle when calibrating).
-2. The ROIs are cut from the difference of neighbouring slices ``(S_k − S_{k+1}) / √2``: the noise of contiguous
-   slices is independent, so this keeps one slice's noise power (the difference-image method of ICRU Report 87
-   §5.3 applied to adjacent slices) while anatomy that changes slowly along z cancels.
+2. The ROIs are cut from the difference of neighbouring slices ``(S_k − S_{k+1}) / √(2(1 − ρ₁))``, which keeps one
+   slice's noise power (the difference-image method of ICRU Report 87 §5.3 applied to adjacent slices) while
+   anatomy that changes slowly along z cancels. ρ₁ is the correlation of the noise of neighbouring slices
+   (:func:`slice_noise_correlation`): a helical reconstruction's slice sensitivity profile is wider than the slice
+   spacing, so contiguous slices share part of their noise, and the plain difference ``/√2`` (ρ₁ = 0, as until
+   simulator revision 5) reads one slice's noise variance 1 − ρ₁ low. On the real scans in ``../shared`` ρ₁ is
+   0.14–0.29 (Siemens B70f 0.20 on every slab, where the lag-2 and lag-3 differences agree to 2 %).
 3. Each ROI is detrended (quadratic surface, TG-233). What anatomy is left only adds variance, and mostly at low
    spatial frequencies, where CT noise has little power (its NPS vanishes at zero frequency, the ramp filter).
    So an ROI is kept when its standard deviation and its fraction of power in the lowest frequency rings both
@@ -21,8 +25,9 @@ the ICRU 87 / TG-233 ensemble NPS):
    mode of all candidates.
 4. The kept ROIs give the NPS (:func:`ctdenoise.metrics.nps.nps_from_rois`), whose integral is σ² (Parseval).
 
-Assumes slices that do not overlap (spacing ≥ thickness, as in the usual contiguous reconstructions); overlapping
-slices share noise and the difference then underestimates it.
+Assumes slices whose noise is independent two slices apart (ρ₂ = 0): contiguous reconstructions (spacing ≥
+thickness). Overlapping slices (spacing below the thickness) share noise over more slices and ρ₁ is then
+underestimated.
 """
 
 from __future__ import annotations
@@ -52,6 +57,12 @@ MIN_PAIR_CANDIDATES = 8
 NOISE_BAND_FROM_PER_MM = 0.08
 #: Below this σ (HU) a scan has no measurable noise (a noise-free phantom, a synthetic image).
 MIN_NOISE_HU = 0.1
+#: ρ₁ is estimated on frequencies above this fraction of the Nyquist frequency, where flat tissue holds the least
+#: anatomy (noise's correlation along z is the slice sensitivity profile's, the same at every in-plane frequency).
+CORRELATION_BAND_FROM_NYQUIST = 0.5
+#: Estimates of ρ₁ are kept within these bounds (beyond them the model of :func:`slice_noise_correlation` fails:
+#: overlapping slices, or anatomy that the flat ROIs did not reject).
+SLICE_CORRELATION_RANGE = (-0.2, 0.6)
 DEFAULT_ROI_PX = 24
 DEFAULT_SLICES = 8
 
@@ -98,22 +109,27 @@ class ScanNoise:
         nps: ensemble NPS of the kept ROIs (HU²·mm²); ``nps.noise_std_hu`` is σ.
         rois: the kept ROIs.
         candidates: every flat-tissue ROI before structured ones were rejected (``rois`` is a subset).
-        global_noise_level_hu: mode of the candidates' detrended standard deviations (Christianson et al. 2015).
+        global_noise_level_hu: mode of the candidates' detrended standard deviations (Christianson et al. 2015),
+            of the plain slice differences ``(S_k − S_{k+1})/√2``.
+        slice_correlation: ρ₁, the correlation of neighbouring slices' noise (:func:`slice_noise_correlation`);
+            ``nps`` is one slice's noise, corrected for it.
     """
 
     nps: NoisePowerSpectrum
     rois: FlatRois
     candidates: FlatRois
     global_noise_level_hu: float
+    slice_correlation: float = 0.0
 
     def summary(self) -> dict:
-        """JSON-ready: σ, NPS peak and mean frequency, the ROI counts and the radial NPS curve."""
+        """JSON-ready: σ, NPS peak and mean frequency, the ROI counts, ρ₁ and the radial NPS curve."""
         return {
             **self.nps.summary(),
             "roi_px": self.rois.roi_px,
             "n_candidate_rois": len(self.candidates),
             "n_slice_pairs": int(np.unique(self.rois.slice_index).size),
             "global_noise_level_hu": round(self.global_noise_level_hu, 4),
+            "slice_noise_correlation": round(self.slice_correlation, 4),
         }
 
 
@@ -151,11 +167,64 @@ def measurement_slices(n_z: int, n_slices: int) -> np.ndarray:
     return np.unique(np.linspace(first, last, n_slices).round().astype(int))
 
 
-def slice_difference_noise(volume: Volume, slice_indices: np.ndarray) -> dict[int, np.ndarray]:
-    """``{k: (S_k − S_{k+1}) / √2}`` in HU (float64): one slice's noise with slowly varying anatomy removed."""
-    return {
-        int(k): (volume.hu[int(k)].astype(np.float64) - volume.hu[int(k) + 1]) / np.sqrt(2.0) for k in slice_indices
-    }
+def slice_difference_noise(
+    volume: Volume, slice_indices: np.ndarray, correlation: float = 0.0, lag: int = 1
+) -> dict[int, np.ndarray]:
+    """``{k: (S_k − S_{k+lag}) / √(2(1 − ρ))}`` in HU (float64): one slice's noise with slowly varying anatomy
+    removed, for slices whose noise has correlation ``correlation`` (ρ) at that lag."""
+    scale = np.sqrt(2.0 * (1.0 - correlation))
+    return {int(k): (volume.hu[int(k)].astype(np.float64) - volume.hu[int(k) + lag]) / scale for k in slice_indices}
+
+
+def slice_noise_correlation(volume: Volume, rois: FlatRois) -> float:
+    """ρ₁, the correlation of the noise of neighbouring slices, from the flat ROIs' differences at lags 1–3.
+
+    On each ROI the plain differences ``(S_k − S_{k+L})/√2``, L = 1, 2, 3, are detrended and their power summed
+    above :data:`CORRELATION_BAND_FROM_NYQUIST` × Nyquist, where flat tissue holds the least anatomy. With one
+    slice's noise variance σ², the noise's correlation ρ_L at lag L and anatomy that changes smoothly along z
+    (its difference growing ∝ L, so its power ∝ L²), these powers are ``V_L = σ²(1 − ρ_L) + A·L²``; with ρ₂ = ρ₃ = 0
+    (contiguous slices: the slice sensitivity profile reaches the next slice, not the one after):
+    ``A = (V₃ − V₂)/5`` (at least 0), ``σ² = V₂ − 4A``, ``ρ₁ = 1 − (V₁ − A)/σ²``. Without slices three apart the
+    lag-2 difference alone gives ``ρ₁ = 1 − V₁/V₂`` (A = 0).
+
+    Measured on the real scans in ``../shared`` (2026-12-01, three 13-slice slabs each, frequencies ≥ 0.3 mm⁻¹):
+    ``V₂/V₁`` and ``V₃/V₁`` are 1.24–1.26 and 1.25–1.30 on Siemens B70f 3 mm slices — equal, so no anatomy, and
+    ρ₁ = 0.20 — 1.16–1.22 and 1.12–1.27 on Philips C 2 mm, and rise with the lag on the smooth kernels (GE
+    STANDARD, B19f), whose flat tissue keeps more anatomy in that band.
+
+    Args:
+        volume: the scan in HU, axial slices.
+        rois: its flat ROIs (:func:`find_flat_rois`); only those with the slices two (three) further are used.
+
+    Returns:
+        ρ₁ within :data:`SLICE_CORRELATION_RANGE`; 0.0 when fewer than :data:`MIN_ROIS` ROIs have the slice two
+        further (too few slices to tell).
+    """
+    n_z = volume.shape[0]
+    lags = 3 if np.sum(rois.slice_index + 3 < n_z) >= MIN_ROIS else 2
+    usable = rois.select(rois.slice_index + lags < n_z)
+    if len(usable) < MIN_ROIS:
+        return 0.0
+    pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
+    frequency_y = np.fft.fftfreq(usable.roi_px, d=pixel_mm[0])
+    frequency_x = np.fft.fftfreq(usable.roi_px, d=pixel_mm[1])
+    nyquist = 0.5 / max(pixel_mm)
+    band = np.hypot(frequency_y[:, None], frequency_x[None, :]) >= CORRELATION_BAND_FROM_NYQUIST * nyquist
+    slices = np.unique(usable.slice_index)
+    power = [
+        float(
+            (np.abs(np.fft.fft2(detrend_rois(usable.cut(slice_difference_noise(volume, slices, 0.0, lag)), 2))) ** 2)[
+                :, band
+            ].sum()
+        )
+        for lag in range(1, lags + 1)
+    ]
+    anatomy = max(0.0, (power[2] - power[1]) / 5.0) if lags == 3 else 0.0
+    variance = power[1] - 4.0 * anatomy
+    if variance <= 0.0:
+        return 0.0
+    low, high = SLICE_CORRELATION_RANGE
+    return float(np.clip(1.0 - (power[0] - anatomy) / variance, low, high))
 
 
 def low_frequency_fraction(residuals: np.ndarray) -> np.ndarray:
@@ -238,9 +307,10 @@ def tissue_rois(
     return _as_rois(corners, roi_px)
 
 
-def candidate_residuals(volume: Volume, rois: FlatRois) -> np.ndarray:
-    """``(n, roi_px, roi_px)`` the ROIs cut from ``volume``'s slice-difference noise, quadratically detrended."""
-    return detrend_rois(rois.cut(slice_difference_noise(volume, np.unique(rois.slice_index))), order=2)
+def candidate_residuals(volume: Volume, rois: FlatRois, correlation: float = 0.0) -> np.ndarray:
+    """``(n, roi_px, roi_px)`` the ROIs cut from ``volume``'s slice-difference noise (neighbouring slices' noise
+    correlated by ``correlation``, ρ₁), quadratically detrended."""
+    return detrend_rois(rois.cut(slice_difference_noise(volume, np.unique(rois.slice_index), correlation)), order=2)
 
 
 def local_noise_levels(slice_index: np.ndarray, roi_std: np.ndarray, overall: float) -> np.ndarray:
@@ -337,7 +407,8 @@ def measure_scan_noise(
         (24, 24)
     """
     rois, candidates, noise_level = find_flat_rois(volume, roi_px, n_slices, radius_mm, source)
-    return ScanNoise(nps=rois_nps(volume, rois), rois=rois, candidates=candidates, global_noise_level_hu=noise_level)
+    correlation = slice_noise_correlation(volume, rois)
+    return ScanNoise(rois_nps(volume, rois, correlation), rois, candidates, noise_level, correlation)
 
 
 def measure_on_rois_of(
@@ -374,10 +445,12 @@ def measure_on_rois_of(
     rois, candidates, _ = find_flat_rois(reference, roi_px, n_slices, None, reference_source)
     # The global noise level of ``volume`` itself, on the reference's candidate ROIs (not the reference's level).
     noise_level = half_sample_mode(candidate_residuals(volume, candidates).std(axis=(1, 2)))
-    return ScanNoise(rois_nps(volume, rois), rois, candidates, noise_level)
+    correlation = slice_noise_correlation(volume, rois)
+    return ScanNoise(rois_nps(volume, rois, correlation), rois, candidates, noise_level, correlation)
 
 
-def rois_nps(volume: Volume, rois: FlatRois) -> NoisePowerSpectrum:
-    """NPS of a scan's own noise on given flat ROIs: their slice-difference images, quadratically detrended."""
-    noise = slice_difference_noise(volume, np.unique(rois.slice_index))
+def rois_nps(volume: Volume, rois: FlatRois, correlation: float = 0.0) -> NoisePowerSpectrum:
+    """NPS of one slice's noise on given flat ROIs: their slice-difference images (neighbouring slices' noise
+    correlated by ``correlation``, ρ₁, :func:`slice_noise_correlation`), quadratically detrended."""
+    noise = slice_difference_noise(volume, np.unique(rois.slice_index), correlation)
     return nps_from_rois(rois.cut(noise), (volume.spacing_mm[1], volume.spacing_mm[2]), detrend="quadratic")
