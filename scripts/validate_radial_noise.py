@@ -32,12 +32,17 @@ RINGS_MM = (0.0, 60.0, 100.0, 140.0, 180.0, 400.0)
 SLAB_SLICES = 10
 
 
-def band_power(residuals: np.ndarray, pixel_mm: tuple[float, float]) -> np.ndarray:
-    """``(n,)`` each detrended ROI's periodogram summed over ``|f| ≥ NOISE_BAND_FROM_PER_MM``."""
+def band_power_from(residuals: np.ndarray, pixel_mm: tuple[float, float], from_per_mm: float) -> np.ndarray:
+    """``(n,)`` each detrended ROI's periodogram summed over ``|f| ≥ from_per_mm``."""
     frequency_y = np.fft.fftfreq(residuals.shape[1], d=pixel_mm[0])
     frequency_x = np.fft.fftfreq(residuals.shape[2], d=pixel_mm[1])
-    band = np.hypot(frequency_y[:, None], frequency_x[None, :]) >= NOISE_BAND_FROM_PER_MM
+    band = np.hypot(frequency_y[:, None], frequency_x[None, :]) >= from_per_mm
     return (np.abs(np.fft.fft2(residuals)) ** 2 * band).sum(axis=(1, 2))
+
+
+def band_power(residuals: np.ndarray, pixel_mm: tuple[float, float]) -> np.ndarray:
+    """``(n,)`` each detrended ROI's periodogram summed over the noise band ``|f| ≥ NOISE_BAND_FROM_PER_MM``."""
+    return band_power_from(residuals, pixel_mm, NOISE_BAND_FROM_PER_MM)
 
 
 def main() -> None:
