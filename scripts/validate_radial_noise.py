@@ -65,7 +65,7 @@ def main() -> None:
             scanner = replace(FanBeamGeometry.preset(geometry), bowtie_edge_water_mm=bowtie)
             model = fit_noise_model(slab, scanner, calibrate=True, n_slices=SLAB_SLICES - 1, source=label)
             rois = model.scan_noise.rois
-            scan = band_power(candidate_residuals(slab, rois, model.scan_noise.slice_correlation), pixel_mm)
+            scan = band_power(candidate_residuals(slab, rois, model.scan_noise.slice_correlation or 0.0), pixel_mm)
             slices = [int(k) for k in np.unique(rois.slice_index)]
             draws = [
                 {

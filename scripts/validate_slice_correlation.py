@@ -1,6 +1,6 @@
 """How much noise neighbouring slices of the real scans share (issue 13): the lag test behind ρ₁.
 
-Per real scan in ../shared and per 13-slice slab (``--positions``, fractions of the scan), on the slab's flat ROIs
+Per real scan in ``$CTDENOISE_SHARED`` (else ``shared`` beside the repository) and per 13-slice slab (``--positions``, fractions of the scan), on the slab's flat ROIs
 (:func:`ctdenoise.simulate.scan_noise.find_flat_rois`): the detrended power above ``--from-per-mm`` of the slice
 differences ``(S_k − S_{k+L})/√2`` for L = 2 and 3 over that for L = 1, and ρ₁ as
 :func:`ctdenoise.simulate.scan_noise.slice_noise_correlation` estimates it. Independent slices give ratios of 1 plus
@@ -33,7 +33,7 @@ def main() -> None:
     scans = list(real_scans(shared, None))
     if not scans:
         raise SystemExit(f"no scan found under {shared / 'data'} (set CTDENOISE_SHARED to the shared data folder)")
-    print(f"| scan | kernel | slab centre | ROIs | V₂/V₁ | V₃/V₁ (≥ {args.from_per_mm} mm⁻¹) | ρ₁ |")
+    print(f"| scan | kernel | slab centre | ROIs | V₂/V₁ (≥ {args.from_per_mm} mm⁻¹) | V₃/V₁ | ρ₁ (≥ Nyquist/2) |")
     print("|---|---|---|---|---|---|---|")
     for label, path, _, kernel in scans:
         volume = read_volume(path)
@@ -53,7 +53,7 @@ def main() -> None:
             ]
             print(
                 f"| {label} | {kernel} | {position:g} | {len(rois)} | {power[1] / power[0]:.2f} | "
-                f"{power[2] / power[0]:.2f} | {slice_noise_correlation(slab, rois):.2f} |",
+                f"{power[2] / power[0]:.2f} | {slice_noise_correlation(slab, rois) or float('nan'):.2f} |",
                 flush=True,
             )
 

@@ -113,3 +113,9 @@ def test_noise_shared_by_neighbouring_slices_is_measured_and_one_slice_sigma_rec
     assert measured.slice_correlation == pytest.approx(rho1 - expected_rho2, abs=0.04)
     assert measured.nps.noise_std_hu == pytest.approx(20.0, rel=0.04)
     assert measured.summary()["slice_noise_correlation"] == pytest.approx(measured.slice_correlation, abs=1e-4)
+
+
+def test_a_slice_correlation_that_too_few_slices_cannot_tell_is_reported_as_not_measured():
+    measured = measure_scan_noise(_scan(20.0, n_slices=2), roi_px=32, n_slices=1, source="two slices")
+    assert measured.slice_correlation is None
+    assert measured.summary()["slice_noise_correlation"] is None

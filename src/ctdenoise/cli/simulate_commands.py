@@ -10,8 +10,10 @@ import typer
 
 KERNEL_HELP = (
     "Noise kernel: 'auto' matches the input's own NPS (falls back to 'standard', saying so, when the input has "
-    "too little flat tissue or no noise), 'standard' is the simulator's Hann kernel, or a JSON file written by "
-    "'ctdenoise noise --json' whose NPS shape to match."
+    "too little flat tissue or no noise) and gives the inserted noise the input's own correlation between "
+    "neighbouring slices; 'standard' is the simulator's Hann kernel (independent slices); or a JSON file written by "
+    "'ctdenoise noise --json' whose NPS shape to match (its slice correlation is not used: the input's own when "
+    "--calibrate measures it, else independent slices)."
 )
 
 
@@ -189,9 +191,11 @@ def noise(
     typer.echo(f"  noise σ:              {summary['noise_std_hu']:.2f} HU")
     typer.echo(f"  NPS peak frequency:   {summary['peak_frequency_per_mm']:.3f} mm⁻¹")
     typer.echo(f"  NPS mean frequency:   {summary['mean_frequency_per_mm']:.3f} mm⁻¹")
+    correlation = summary["slice_noise_correlation"]
     typer.echo(
-        f"  slice correlation:    {summary['slice_noise_correlation']:.2f} "
-        "(noise shared by neighbouring slices; σ and NPS are one slice's)"
+        f"  slice correlation:    {correlation:.2f} (noise shared by neighbouring slices; σ and NPS are one slice's)"
+        if correlation is not None
+        else "  slice correlation:    not measured (too few slices; σ and NPS assume independent slices)"
     )
     typer.echo(
         f"  ROIs:                 {summary['n_rois']} flat of {summary['n_candidate_rois']} candidates "

@@ -217,7 +217,7 @@ def fit_noise_model(
         chosen = fit_noise_kernel(target, nps_from_rois(rois.cut(base), pixel_mm), name)
         chosen = refine_noise_kernel(chosen, target, lambda kernel: nps_from_rois(rois.cut(filtered(kernel)), pixel_mm))
         # Along z too the inserted noise is the scan's: its neighbouring slices share noise as the scan's do.
-        chosen = replace(chosen, slice_correlation=scan_noise.slice_correlation if scan_noise is not None else 0.0)
+        chosen = replace(chosen, slice_correlation=(scan_noise.slice_correlation if scan_noise else None) or 0.0)
         noise = filtered(chosen)
         scanner_kernel = _scanner_kernel(volume)
         note = (
@@ -262,7 +262,7 @@ def fit_noise_model(
         profile = _flux_profile(
             volume,
             rois,
-            scan_noise.slice_correlation,
+            scan_noise.slice_correlation or 0.0,
             noises,
             fluxes,
             photons,

@@ -28,7 +28,7 @@ extrapolated level stay.
 Along z the inserted noise takes the scan's own correlation of neighbouring slices ρ₁
 (:func:`ctdenoise.simulate.scan_noise.slice_noise_correlation`; 0.1–0.3 on real helical scans, whose slice
 sensitivity profile is wider than the slice spacing): :func:`correlate_slices`. Independent slices (ρ₁ = 0, as
-until simulator revision 5) would give a real scan's low-dose version noise that neighbouring slices no longer
+until 2026-12-01) would give a real scan's low-dose version noise that neighbouring slices no longer
 share, and averaging them into thicker slices would remove more of it than it removes from a real scan's.
 """
 

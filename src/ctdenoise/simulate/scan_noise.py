@@ -14,8 +14,8 @@ the ICRU 87 / TG-233 ensemble NPS):
    anatomy that changes slowly along z cancels. ρ₁ is the correlation of the noise of neighbouring slices
    (:func:`slice_noise_correlation`): a helical reconstruction's slice sensitivity profile is wider than the slice
    spacing, so contiguous slices share part of their noise, and the plain difference ``/√2`` (ρ₁ = 0, as until
-   simulator revision 5) reads one slice's noise variance 1 − ρ₁ low. On the real scans in ``../shared`` ρ₁ is
-   0.14–0.29 (Siemens B70f 0.20 on every slab, where the lag-2 and lag-3 differences agree to 2 %).
+   2026-12-01) reads one slice's noise variance 1 − ρ₁ low. On the real scans in ``../shared`` ρ₁ is 0.09–0.33
+   (Siemens B70f 0.19–0.20 on every slab, where the lag-2 and lag-3 differences agree to 2 %).
 3. Each ROI is detrended (quadratic surface, TG-233). What anatomy is left only adds variance, and mostly at low
    spatial frequencies, where CT noise has little power (its NPS vanishes at zero frequency, the ramp filter).
    So an ROI is kept when its standard deviation and its fraction of power in the lowest frequency rings both
@@ -112,14 +112,15 @@ class ScanNoise:
         global_noise_level_hu: mode of the candidates' detrended standard deviations (Christianson et al. 2015),
             of the plain slice differences ``(S_k − S_{k+1})/√2``.
         slice_correlation: ρ₁, the correlation of neighbouring slices' noise (:func:`slice_noise_correlation`);
-            ``nps`` is one slice's noise, corrected for it.
+            ``nps`` is one slice's noise, corrected for it. None when too few slices let it be measured (then
+            ``nps`` assumes independent slices).
     """
 
     nps: NoisePowerSpectrum
     rois: FlatRois
     candidates: FlatRois
     global_noise_level_hu: float
-    slice_correlation: float = 0.0
+    slice_correlation: float | None = None
 
     def summary(self) -> dict:
         """JSON-ready: σ, NPS peak and mean frequency, the ROI counts, ρ₁ and the radial NPS curve."""
@@ -129,7 +130,7 @@ class ScanNoise:
             "n_candidate_rois": len(self.candidates),
             "n_slice_pairs": int(np.unique(self.rois.slice_index).size),
             "global_noise_level_hu": round(self.global_noise_level_hu, 4),
-            "slice_noise_correlation": round(self.slice_correlation, 4),
+            "slice_noise_correlation": None if self.slice_correlation is None else round(self.slice_correlation, 4),
         }
 
 
@@ -176,7 +177,7 @@ def slice_difference_noise(
     return {int(k): (volume.hu[int(k)].astype(np.float64) - volume.hu[int(k) + lag]) / scale for k in slice_indices}
 
 
-def slice_noise_correlation(volume: Volume, rois: FlatRois) -> float:
+def slice_noise_correlation(volume: Volume, rois: FlatRois) -> float | None:
     """ρ₁, the correlation of the noise of neighbouring slices, from the flat ROIs' differences at lags 1–3.
 
     On each ROI the plain differences ``(S_k − S_{k+L})/√2``, L = 1, 2, 3, are detrended and their power summed
@@ -187,24 +188,24 @@ def slice_noise_correlation(volume: Volume, rois: FlatRois) -> float:
     ``A = (V₃ − V₂)/5`` (at least 0), ``σ² = V₂ − 4A``, ``ρ₁ = 1 − (V₁ − A)/σ²``. Without slices three apart the
     lag-2 difference alone gives ``ρ₁ = 1 − V₁/V₂`` (A = 0).
 
-    Measured on the real scans in ``../shared`` (2026-12-01, three 13-slice slabs each, frequencies ≥ 0.3 mm⁻¹):
-    ``V₂/V₁`` and ``V₃/V₁`` are 1.24–1.26 and 1.25–1.30 on Siemens B70f 3 mm slices — equal, so no anatomy, and
-    ρ₁ = 0.20 — 1.16–1.22 and 1.12–1.27 on Philips C 2 mm, and rise with the lag on the smooth kernels (GE
-    STANDARD, B19f), whose flat tissue keeps more anatomy in that band.
+    Measured on the real scans in ``../shared`` (``scripts/validate_slice_correlation.py``, 2026-12-01, three
+    13-slice slabs each; its ratios above 0.3 mm⁻¹): ``V₂/V₁`` and ``V₃/V₁`` are 1.25–1.26 and 1.26–1.27 on Siemens
+    B70f 3 mm slices — equal, so no anatomy, and ρ₁ = 0.19–0.20 — 1.10–1.21 and 1.07–1.26 on Philips C 2 mm, and
+    rise with the lag on the smooth kernels (GE STANDARD, B19f), whose flat tissue keeps more anatomy there.
 
     Args:
         volume: the scan in HU, axial slices.
         rois: its flat ROIs (:func:`find_flat_rois`); only those with the slices two (three) further are used.
 
     Returns:
-        ρ₁ within :data:`SLICE_CORRELATION_RANGE`; 0.0 when fewer than :data:`MIN_ROIS` ROIs have the slice two
-        further (too few slices to tell).
+        ρ₁ within :data:`SLICE_CORRELATION_RANGE`; None when fewer than :data:`MIN_ROIS` ROIs have the slice two
+        further (too few slices to tell) or the lag powers leave no noise.
     """
     n_z = volume.shape[0]
     lags = 3 if np.sum(rois.slice_index + 3 < n_z) >= MIN_ROIS else 2
     usable = rois.select(rois.slice_index + lags < n_z)
     if len(usable) < MIN_ROIS:
-        return 0.0
+        return None
     pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
     frequency_y = np.fft.fftfreq(usable.roi_px, d=pixel_mm[0])
     frequency_x = np.fft.fftfreq(usable.roi_px, d=pixel_mm[1])
@@ -222,7 +223,7 @@ def slice_noise_correlation(volume: Volume, rois: FlatRois) -> float:
     anatomy = max(0.0, (power[2] - power[1]) / 5.0) if lags == 3 else 0.0
     variance = power[1] - 4.0 * anatomy
     if variance <= 0.0:
-        return 0.0
+        return None
     low, high = SLICE_CORRELATION_RANGE
     return float(np.clip(1.0 - (power[0] - anatomy) / variance, low, high))
 
@@ -408,7 +409,7 @@ def measure_scan_noise(
     """
     rois, candidates, noise_level = find_flat_rois(volume, roi_px, n_slices, radius_mm, source)
     correlation = slice_noise_correlation(volume, rois)
-    return ScanNoise(rois_nps(volume, rois, correlation), rois, candidates, noise_level, correlation)
+    return ScanNoise(rois_nps(volume, rois, correlation or 0.0), rois, candidates, noise_level, correlation)
 
 
 def measure_on_rois_of(
@@ -446,7 +447,7 @@ def measure_on_rois_of(
     # The global noise level of ``volume`` itself, on the reference's candidate ROIs (not the reference's level).
     noise_level = half_sample_mode(candidate_residuals(volume, candidates).std(axis=(1, 2)))
     correlation = slice_noise_correlation(volume, rois)
-    return ScanNoise(rois_nps(volume, rois, correlation), rois, candidates, noise_level, correlation)
+    return ScanNoise(rois_nps(volume, rois, correlation or 0.0), rois, candidates, noise_level, correlation)
 
 
 def rois_nps(volume: Volume, rois: FlatRois, correlation: float = 0.0) -> NoisePowerSpectrum:
