@@ -101,7 +101,7 @@ def reconstruction_radius_mm(shape_yx: tuple[int, int], pixel_mm: tuple[float, f
     than the patient, holds tissue in its corners and along its sides, and every ray through that tissue is
     attenuated by it. With the inscribed circle (simulator revisions ≤ 4) the 390 × 512 crop of LIDC-IDRI-0001
     (0.70 mm pixels) lost its chest wall beyond 137 mm of the centre: that tissue was air to the projector, got no
-    noise, and the calibrated I0 of its middle slab was 1.65e4 quanta per ray instead of 2.51e4. Scanner padding
+    noise, and its mid-chest slab (slices 45–54) calibrated at 1.65e4 quanta per ray instead of 3.64e4. Scanner padding
     (below −1024 HU) is air whatever the radius (:func:`ctdenoise.simulate.attenuation.hu_to_mu`).
     """
     image_radius = 0.5 * math.hypot(shape_yx[0] * pixel_mm[0], shape_yx[1] * pixel_mm[1])
