@@ -38,7 +38,7 @@ import numpy as np
 from scipy import ndimage
 
 from ctdenoise.errors import CtDenoiseError
-from ctdenoise.metrics.nps import NoisePowerSpectrum, detrend_rois, nps_from_rois
+from ctdenoise.metrics.nps import NoisePowerSpectrum, detrend_rois, ensemble_periodogram, nps_from_rois
 from ctdenoise.simulate.attenuation import circle_mask
 from ctdenoise.volume import Volume
 
@@ -207,19 +207,13 @@ def slice_noise_correlation(volume: Volume, rois: FlatRois) -> float | None:
     if len(usable) < MIN_ROIS:
         return None
     pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
-    frequency_y = np.fft.fftfreq(usable.roi_px, d=pixel_mm[0])
-    frequency_x = np.fft.fftfreq(usable.roi_px, d=pixel_mm[1])
-    nyquist = 0.5 / max(pixel_mm)
-    band = np.hypot(frequency_y[:, None], frequency_x[None, :]) >= CORRELATION_BAND_FROM_NYQUIST * nyquist
+    from_per_mm = CORRELATION_BAND_FROM_NYQUIST * 0.5 / max(pixel_mm)
     slices = np.unique(usable.slice_index)
-    power = [
-        float(
-            (np.abs(np.fft.fft2(detrend_rois(usable.cut(slice_difference_noise(volume, slices, 0.0, lag)), 2))) ** 2)[
-                :, band
-            ].sum()
-        )
-        for lag in range(1, lags + 1)
-    ]
+    power = []
+    for lag in range(1, lags + 1):
+        residuals = detrend_rois(usable.cut(slice_difference_noise(volume, slices, 0.0, lag)), order=2)
+        nps_2d, frequency_y, frequency_x = ensemble_periodogram(residuals, pixel_mm)
+        power.append(float(nps_2d[np.hypot(frequency_y[:, None], frequency_x[None, :]) >= from_per_mm].sum()))
     anatomy = max(0.0, (power[2] - power[1]) / 5.0) if lags == 3 else 0.0
     variance = power[1] - 4.0 * anatomy
     if variance <= 0.0:
@@ -408,8 +402,7 @@ def measure_scan_noise(
         (24, 24)
     """
     rois, candidates, noise_level = find_flat_rois(volume, roi_px, n_slices, radius_mm, source)
-    correlation = slice_noise_correlation(volume, rois)
-    return ScanNoise(rois_nps(volume, rois, correlation or 0.0), rois, candidates, noise_level, correlation)
+    return _one_slice_noise(volume, rois, candidates, noise_level)
 
 
 def measure_on_rois_of(
@@ -446,6 +439,11 @@ def measure_on_rois_of(
     rois, candidates, _ = find_flat_rois(reference, roi_px, n_slices, None, reference_source)
     # The global noise level of ``volume`` itself, on the reference's candidate ROIs (not the reference's level).
     noise_level = half_sample_mode(candidate_residuals(volume, candidates).std(axis=(1, 2)))
+    return _one_slice_noise(volume, rois, candidates, noise_level)
+
+
+def _one_slice_noise(volume: Volume, rois: FlatRois, candidates: FlatRois, noise_level: float) -> ScanNoise:
+    """:class:`ScanNoise` of ``volume`` on ``rois``: its ρ₁ measured there, its NPS one slice's (corrected for ρ₁)."""
     correlation = slice_noise_correlation(volume, rois)
     return ScanNoise(rois_nps(volume, rois, correlation or 0.0), rois, candidates, noise_level, correlation)
 
