@@ -1,4 +1,5 @@
 import json
+import re
 
 import numpy as np
 import pytest
@@ -212,3 +213,25 @@ def test_an_unknown_output_format_is_refused_before_any_simulation(tmp_path, cap
     error = capsys.readouterr().err
     assert "low.txt: unsupported output format '.txt'" in error and len(error.strip().splitlines()) == 1
     assert sorted(path.name for path in tmp_path.iterdir()) == ["full.nii.gz"]
+
+
+def test_a_given_slice_correlation_reaches_the_inserted_noise_and_a_wrong_one_is_refused(tmp_path, capsys):
+    # A thin crop measures ρ₁ roughly; the whole scan's can be given instead (``ctdenoise noise --json``).
+    source = tmp_path / "noisy.nii.gz"
+    _write_noisy_disk(source, n_slices=8)
+    assert _run(["noise", source]) == 0
+    assert re.search(r"slice correlation: +-?\d\.\d\d ± \d\.\d\d", capsys.readouterr().out)  # with its error
+    assert _run(["noise", source, "--json"]) == 0
+    nps_json = tmp_path / "nps.json"
+    nps_json.write_text(capsys.readouterr().out)
+    assert json.loads(nps_json.read_text())["slice_noise_correlation_standard_error"] > 0
+    target = tmp_path / "low.nii.gz"
+    arguments = ["simulate", source, target, "--kernel", nps_json, "--slice-mm", "0", "--no-progress"]
+    assert _run([*arguments, "--slice-correlation", "0.2"]) == 0
+    assert "noise correlation 0.20 (given)" in capsys.readouterr().out
+    assert json.loads((tmp_path / "low.json").read_text())["simulation"]["noise_kernel"]["slice_correlation"] == 0.2
+    refused = tmp_path / "refused.nii.gz"
+    assert _run(["simulate", source, refused, "--slice-correlation", "0.9", "--no-progress"]) == 2
+    error = capsys.readouterr().err
+    assert "--slice-correlation: slice correlation 0.9 is outside" in error and len(error.strip().splitlines()) == 1
+    assert not refused.exists()

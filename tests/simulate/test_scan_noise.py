@@ -92,14 +92,18 @@ def test_noise_free_and_lung_only_scans_are_refused_with_the_reason():
         measure_scan_noise(_scan(20.0, n_slices=1), source="one.nii.gz")
 
 
-def _correlated_scan(sigma_hu: float, rho1: float, n_slices: int, drift_px: int, seed: int) -> Volume:
+def _correlated_scan(
+    sigma_hu: float, rho1: float, n_slices: int, drift_px: int, seed: int, louder: dict[int, float] | None = None
+) -> Volume:
     """Noise whose neighbouring slices correlate by ``rho1`` (a [c, 1, c] filter along z over independent slices:
-    ρ₁ = 2c/(1+2c²), ρ₂ = c²/(1+2c²)), one slice's σ = ``sigma_hu``; vessels drift ``drift_px`` per slice."""
+    ρ₁ = 2c/(1+2c²), ρ₂ = c²/(1+2c²)), one slice's σ = ``sigma_hu`` (× ``louder[k]`` on slice k); vessels drift
+    ``drift_px`` per slice."""
     c = (1.0 - np.sqrt(1.0 - 2.0 * rho1**2)) / (2.0 * rho1) if rho1 > 0 else 0.0
     rng = np.random.default_rng(seed)
     white = [_band_pass_noise(rng, 1.0) for _ in range(n_slices + 2)]
     noise = [(white[k + 1] + c * (white[k] + white[k + 2])) / np.sqrt(1.0 + 2.0 * c**2) for k in range(n_slices)]
-    slices = [_anatomy(drift_px * k) + sigma_hu * n for k, n in enumerate(noise)]
+    louder = louder or {}
+    slices = [_anatomy(drift_px * k) + sigma_hu * louder.get(k, 1.0) * n for k, n in enumerate(noise)]
     return Volume(np.stack(slices), spacing_mm=(2.5, PIXEL_MM, PIXEL_MM))
 
 
@@ -113,6 +117,38 @@ def test_noise_shared_by_neighbouring_slices_is_measured_and_one_slice_sigma_rec
     assert measured.slice_correlation == pytest.approx(rho1 - expected_rho2, abs=0.04)
     assert measured.nps.noise_std_hu == pytest.approx(20.0, rel=0.04)
     assert measured.summary()["slice_noise_correlation"] == pytest.approx(measured.slice_correlation, abs=1e-4)
+
+
+def test_the_standard_error_of_the_slice_correlation_follows_its_scatter_over_noise_draws():
+    # The jackknife over slices against the truth it estimates: the spread of ρ₁ over independent noise draws.
+    draws = [
+        measure_scan_noise(_correlated_scan(20.0, 0.25, 6, 1, seed), roi_px=32, n_slices=5, source="crop")
+        for seed in range(100, 112)
+    ]
+    estimates = np.array([draw.slice_correlation for draw in draws])
+    errors = np.array([draw.slice_correlation_error for draw in draws])
+    assert np.all(errors > 0)
+    assert 0.6 < np.sqrt(np.mean(errors**2)) / estimates.std(ddof=1) < 1.6  # measured: 1.13
+    assert draws[0].summary()["slice_noise_correlation_standard_error"] == pytest.approx(errors[0], abs=1e-4)
+
+
+def test_one_slice_noisier_than_its_neighbours_does_not_decide_the_slice_correlation():
+    # A noisy region (1.7× σ, tube-current modulation) with one slice 1.3× noisier still (a streak: the Philips scan
+    # in ../shared has one), sitting inside one measured window (pairs at 3, 8, 12, …; the window of 8 is 8–11).
+    # The lag model breaks on that window, and pooled by power it outweighs the seven quiet ones.
+    louder = dict.fromkeys(range(7, 13), 1.7) | {9: 1.7 * 1.3}
+    scan = _correlated_scan(20.0, 0.25, n_slices=40, drift_px=1, seed=7, louder=louder)
+    measured = measure_scan_noise(scan, roi_px=32, n_slices=8, source="one loud slice")
+    assert measured.slice_correlation == pytest.approx(0.25 - 0.0156, abs=0.035)  # 0.230; without the screen 0.159
+
+
+def test_a_given_slice_correlation_is_used_instead_of_the_measured_one_and_checked():
+    scan = _correlated_scan(20.0, 0.25, n_slices=6, drift_px=1, seed=5)
+    given = measure_scan_noise(scan, roi_px=32, n_slices=5, source="crop", slice_correlation=0.0)
+    assert given.slice_correlation == 0.0 and given.slice_correlation_error is None
+    assert given.nps.noise_std_hu == pytest.approx(20.0 * np.sqrt(1 - 0.25), rel=0.05)  # the plain difference
+    with pytest.raises(CtDenoiseError, match=r"crop: slice correlation 0.9 is outside −?-0.2…0.6"):
+        measure_scan_noise(scan, roi_px=32, n_slices=5, source="crop", slice_correlation=0.9)
 
 
 def test_a_slice_correlation_that_too_few_slices_cannot_tell_is_reported_as_not_measured():

@@ -12,8 +12,8 @@ KERNEL_HELP = (
     "Noise kernel: 'auto' matches the input's own NPS (falls back to 'standard', saying so, when the input has "
     "too little flat tissue or no noise) and gives the inserted noise the input's own correlation between "
     "neighbouring slices; 'standard' is the simulator's Hann kernel (independent slices); or a JSON file written by "
-    "'ctdenoise noise --json' whose NPS shape to match (its slice correlation is not used: the input's own when "
-    "--calibrate measures it, else independent slices)."
+    "'ctdenoise noise --json' whose NPS shape to match (its slice correlation is not used: --slice-correlation "
+    "if given, else the input's own when --calibrate measures it, else independent slices)."
 )
 
 
@@ -65,6 +65,13 @@ def simulate(
         help="Neighbouring-slice pairs the noise fit measures on, spread over the middle 80 % of the input; with "
         "--calibrate, when they span ≥ 60 mm, each also sets I0 along z (each costs about two slice simulations).",
     ),
+    slice_correlation: float | None = typer.Option(
+        None,
+        "--slice-correlation",
+        help="Correlation ρ₁ of the input's neighbouring slices' noise, when known: e.g. 'slice_noise_correlation' "
+        "from 'ctdenoise noise --json' of the whole scan when IN is a thin crop of it (a few slices measure it "
+        "roughly, and σ and I0 move with it). Default: measured on IN.",
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists.", metavar=""),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar.", metavar=""),
 ) -> None:
@@ -77,11 +84,13 @@ def simulate(
     from ctdenoise.simulate.attenuation import PADDING_BELOW_HU
     from ctdenoise.simulate.lowdose import check_simulation_arguments
     from ctdenoise.simulate.noise import check_dose_fraction
+    from ctdenoise.simulate.scan_noise import check_slice_correlation
 
     try:
         check_dose_fraction(dose)  # a flag's error names the flag, before any file is read
     except CtDenoiseError as error:
         raise CtDenoiseError(f"--dose {dose:g}: {error}") from None
+    check_slice_correlation(slice_correlation, "--slice-correlation")
     output_is_dicom_series(output_path)  # refuse an unknown output format before minutes of simulation
     refuse_to_clobber(output_path, overwrite, inputs=(input_path,))
     check_provenance_path(output_path, overwrite, (input_path,))
@@ -98,6 +107,7 @@ def simulate(
         n_slices=pairs,
         source=str(input_path),
         progress=progress,
+        slice_correlation=slice_correlation,
     )
     typer.echo(f"noise: {model.note}")
     if calibrate:
@@ -130,7 +140,8 @@ NOISE_HELP = (
     "ROIs in fat, muscle and organs are cut from differences of neighbouring slices, detrended, and kept when free "
     "of structure (Christianson et al. 2015; Malkus & Szczykutowicz 2017); σ is the square root of the NPS's "
     "integral, one slice's noise: the differences are corrected for the noise that neighbouring slices share "
-    "(their correlation, measured from differences 1–3 slices apart, is printed; 0.1–0.3 on real helical scans). "
+    "(their correlation, measured from differences 1–3 slices apart, is printed with its jackknife standard error "
+    "over the slices; 0.1–0.3 on real helical scans). "
     "The NPS peak is the centre of the top 5 % of a finer curve (the ROIs zero-padded to 4× their size), "
     "so it can lie between the points of the plotted curve and gives the middle of a flat top; the mean frequency "
     "is the NPS-weighted mean of f. With smooth kernels the first NPS bins read low: the test that rejects "
@@ -191,9 +202,11 @@ def noise(
     typer.echo(f"  noise σ:              {summary['noise_std_hu']:.2f} HU")
     typer.echo(f"  NPS peak frequency:   {summary['peak_frequency_per_mm']:.3f} mm⁻¹")
     typer.echo(f"  NPS mean frequency:   {summary['mean_frequency_per_mm']:.3f} mm⁻¹")
-    correlation = summary["slice_noise_correlation"]
+    correlation, error = summary["slice_noise_correlation"], summary["slice_noise_correlation_standard_error"]
+    spread = f" ± {error:.2f}" if error is not None else ""
     typer.echo(
-        f"  slice correlation:    {correlation:.2f} (noise shared by neighbouring slices; σ and NPS are one slice's)"
+        f"  slice correlation:    {correlation:.2f}{spread} (noise shared by neighbouring slices; σ and NPS are one "
+        "slice's)"
         if correlation is not None
         else "  slice correlation:    not measured (too few slices; σ and NPS assume independent slices)"
     )

@@ -66,6 +66,7 @@ from ctdenoise.simulate.scan_noise import (
     FlatRois,
     ScanNoise,
     band_noise_variance,
+    check_slice_correlation,
     measure_scan_noise,
     rois_nps,
     tissue_rois,
@@ -87,6 +88,9 @@ PROFILE_MIN_SPAN_MM = 60.0
 SOLVE_PASSES = 4
 #: … until ρ is within this of 1 (a 1 % variance error is a 1 % I0 error).
 SOLVE_TOLERANCE = 0.01
+#: A measured ρ₁ whose standard error exceeds this is flagged as uncertain in the note (an error of 0.05 on
+#: ρ₁ ≈ 0.25 moves σ by about 3 % and I0 by about 7 %).
+UNCERTAIN_SLICE_CORRELATION = 0.05
 #: What ``kernel`` may be: a choice by name, an NPS to match, or a ready kernel.
 KernelChoice = str | NoisePowerSpectrum | NoiseKernel
 
@@ -151,6 +155,7 @@ def fit_noise_model(
     source: str = "input",
     progress: bool = False,
     z_profile: bool = True,
+    slice_correlation: float | None = None,
 ) -> ScanNoiseModel:
     """Match the simulator's noise kernel (and, with ``calibrate``, its I0) to a scan's own noise.
 
@@ -169,6 +174,8 @@ def fit_noise_model(
         progress: show a progress bar over the reference slices.
         z_profile: with ``calibrate``, also fit how I0 changes along z (module docstring) when the measured slices
             span enough of the scan; the flux then has one ``relative_flux_by_slice`` per slice of ``volume``.
+        slice_correlation: ρ₁ of the scan's noise when known (e.g. the whole scan's for a thin crop of it,
+            :func:`ctdenoise.simulate.scan_noise.measure_scan_noise`); None measures it on the scan's flat ROIs.
 
     Returns:
         :class:`ScanNoiseModel` with the flux and kernel to pass to
@@ -176,7 +183,8 @@ def fit_noise_model(
 
     Raises:
         CtDenoiseError: too little flat tissue or no measurable noise (when calibrating), an unknown kernel name,
-            or a calibrated I0 outside :data:`PHYSICAL_I0_RANGE` — each naming the scan and the reason.
+            a ``slice_correlation`` outside ``SLICE_CORRELATION_RANGE``, or a calibrated I0 outside
+            :data:`PHYSICAL_I0_RANGE` — each naming the scan and the reason.
 
     Example:
         >>> scan = read_volume("../shared/data/lung1-001/dicom")                   # doctest: +SKIP
@@ -189,10 +197,11 @@ def fit_noise_model(
         raise CtDenoiseError(f"{source}: unknown noise kernel {kernel!r}; use auto, standard or an NPS JSON file")
     pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
     radius_mm = reconstruction_radius_mm(volume.shape[1:], pixel_mm, scanner)
+    check_slice_correlation(slice_correlation, source)  # a wrong argument is an error even where it is not used
     scan_noise = None
     if calibrate or kernel == "auto":
         try:
-            scan_noise = measure_scan_noise(volume, roi_px, n_slices, radius_mm, source)
+            scan_noise = measure_scan_noise(volume, roi_px, n_slices, radius_mm, source, slice_correlation)
         except CtDenoiseError as error:
             if calibrate:
                 raise CtDenoiseError(f"{error}; cannot calibrate I0 (give --photons instead)") from None
@@ -217,12 +226,15 @@ def fit_noise_model(
         chosen = fit_noise_kernel(target, nps_from_rois(rois.cut(base), pixel_mm), name)
         chosen = refine_noise_kernel(chosen, target, lambda kernel: nps_from_rois(rois.cut(filtered(kernel)), pixel_mm))
         # Along z too the inserted noise is the scan's: its neighbouring slices share noise as the scan's do.
-        chosen = replace(chosen, slice_correlation=(scan_noise.slice_correlation if scan_noise else None) or 0.0)
+        measured = scan_noise.slice_correlation if scan_noise else None
+        chosen = replace(
+            chosen, slice_correlation=(slice_correlation if slice_correlation is not None else measured) or 0.0
+        )
         noise = filtered(chosen)
         scanner_kernel = _scanner_kernel(volume)
         note = (
             f"kernel {name}{scanner_kernel} (NPS peak {target.peak_frequency_per_mm:.3f} mm⁻¹, "
-            f"neighbouring slices' noise correlation {chosen.slice_correlation:.2f})"
+            f"neighbouring slices' noise correlation {_correlation_text(scan_noise, slice_correlation)})"
         )
     reference_nps = nps_from_rois(rois.cut(noise), pixel_mm)
     if not calibrate:
@@ -273,6 +285,26 @@ def fit_noise_model(
     flux = FluxModel(photons, reference.electronic_noise_variance, profile)
     closest = min(points, key=lambda point: abs(np.log(point[1])))
     return ScanNoiseModel(flux, chosen, scan_noise, nps_from_rois(rois.cut(closest[2]), pixel_mm).noise_std_hu, note)
+
+
+def _correlation_text(scan_noise: ScanNoise | None, given: float | None) -> str:
+    """ρ₁ as the note prints it: ``0.29 ± 0.02``, ``0.20 (given)``, ``0.00 (not measured: too few slices)``, with
+    a warning when its standard error exceeds :data:`UNCERTAIN_SLICE_CORRELATION`."""
+    if given is not None:
+        return f"{given:.2f} (given)"
+    if scan_noise is None or scan_noise.slice_correlation is None:
+        return "0.00 (not measured: too few slices)"
+    error = scan_noise.slice_correlation_error
+    if error is None:
+        return f"{scan_noise.slice_correlation:.2f}"
+    text = f"{scan_noise.slice_correlation:.2f} ± {error:.2f}"
+    if error > UNCERTAIN_SLICE_CORRELATION:
+        slices = int(np.unique(scan_noise.rois.slice_index).size)
+        text += (
+            f"; uncertain on {slices} slice pairs: σ and I0 move with it (σ ∝ 1/√(1 − ρ₁)), so give the whole scan's "
+            "with --slice-correlation"
+        )
+    return text
 
 
 def _scan_name(source: str) -> str:

@@ -63,6 +63,9 @@ CORRELATION_BAND_FROM_NYQUIST = 0.5
 #: Estimates of ρ₁ are kept within these bounds (beyond them the model of :func:`slice_noise_correlation` fails:
 #: overlapping slices, or anatomy that the flat ROIs did not reject).
 SLICE_CORRELATION_RANGE = (-0.2, 0.6)
+#: A slice whose own ρ₁ lies further than this many robust standard deviations (1.4826 × MAD) from the slices'
+#: median is left out of ρ₁ (Hampel identifier, :func:`_stationary_slices`).
+OUTLIER_MADS = 3.0
 DEFAULT_ROI_PX = 24
 DEFAULT_SLICES = 8
 
@@ -114,6 +117,9 @@ class ScanNoise:
         slice_correlation: ρ₁, the correlation of neighbouring slices' noise (:func:`slice_noise_correlation`);
             ``nps`` is one slice's noise, corrected for it. None when too few slices let it be measured (then
             ``nps`` assumes independent slices).
+        slice_correlation_error: jackknife standard error of ``slice_correlation``
+            (:func:`slice_noise_correlation_estimate`); None when ρ₁ was given rather than measured, or could not be
+            resampled (fewer than three slices).
     """
 
     nps: NoisePowerSpectrum
@@ -121,6 +127,7 @@ class ScanNoise:
     candidates: FlatRois
     global_noise_level_hu: float
     slice_correlation: float | None = None
+    slice_correlation_error: float | None = None
 
     def summary(self) -> dict:
         """JSON-ready: σ, NPS peak and mean frequency, the ROI counts, ρ₁ and the radial NPS curve."""
@@ -131,6 +138,9 @@ class ScanNoise:
             "n_slice_pairs": int(np.unique(self.rois.slice_index).size),
             "global_noise_level_hu": round(self.global_noise_level_hu, 4),
             "slice_noise_correlation": None if self.slice_correlation is None else round(self.slice_correlation, 4),
+            "slice_noise_correlation_standard_error": (
+                None if self.slice_correlation_error is None else round(self.slice_correlation_error, 4)
+            ),
         }
 
 
@@ -178,7 +188,14 @@ def slice_difference_noise(
 
 
 def slice_noise_correlation(volume: Volume, rois: FlatRois) -> float | None:
-    """ρ₁, the correlation of the noise of neighbouring slices, from the flat ROIs' differences at lags 1–3.
+    """ρ₁ of :func:`slice_noise_correlation_estimate`, without its standard error."""
+    estimate = slice_noise_correlation_estimate(volume, rois)
+    return None if estimate is None else estimate[0]
+
+
+def slice_noise_correlation_estimate(volume: Volume, rois: FlatRois) -> tuple[float, float | None] | None:
+    """ρ₁, the correlation of the noise of neighbouring slices, from the flat ROIs' differences at lags 1–3, and
+    its standard error.
 
     On each ROI the plain differences ``(S_k − S_{k+L})/√2``, L = 1, 2, 3, are detrended and their power summed
     above :data:`CORRELATION_BAND_FROM_NYQUIST` × Nyquist, where flat tissue holds the least anatomy. With one
@@ -187,6 +204,11 @@ def slice_noise_correlation(volume: Volume, rois: FlatRois) -> float | None:
     (contiguous slices: the slice sensitivity profile reaches the next slice, not the one after):
     ``A = (V₃ − V₂)/5`` (at least 0), ``σ² = V₂ − 4A``, ``ρ₁ = 1 − (V₁ − A)/σ²``. Without slices three apart the
     lag-2 difference alone gives ``ρ₁ = 1 − V₁/V₂`` (A = 0).
+
+    The standard error is the delete-one-slice jackknife (Efron & Tibshirani 1993, *An Introduction to the
+    Bootstrap*, §11.2): ρ₁ recomputed without each slice's ROIs in turn, ``SE² = (g−1)/g · Σ(ρ₁₍ᵢ₎ − ρ̄₁)²`` over
+    the ``g`` slices. On synthetic scans with ρ₁ = 0.25 it follows the estimate's scatter over noise draws
+    (``tests/simulate/test_scan_noise.py``); a 6-slice crop's is several times a whole scan's.
 
     Measured on the real scans in ``../shared`` (``scripts/validate_slice_correlation.py``, 2026-12-01, three
     13-slice slabs each; its ratios above 0.3 mm⁻¹): ``V₂/V₁`` and ``V₃/V₁`` are 1.25–1.26 and 1.26–1.27 on Siemens
@@ -198,8 +220,9 @@ def slice_noise_correlation(volume: Volume, rois: FlatRois) -> float | None:
         rois: its flat ROIs (:func:`find_flat_rois`); only those with the slices two (three) further are used.
 
     Returns:
-        ρ₁ within :data:`SLICE_CORRELATION_RANGE`; None when fewer than :data:`MIN_ROIS` ROIs have the slice two
-        further (too few slices to tell) or the lag powers leave no noise.
+        ``(ρ₁, standard error)``, ρ₁ within :data:`SLICE_CORRELATION_RANGE`, the error None when fewer than three
+        slices hold the ROIs or a jackknife sample leaves no noise; None when fewer than :data:`MIN_ROIS` ROIs have
+        the slice two further (too few slices to tell) or the lag powers leave no noise.
     """
     n_z = volume.shape[0]
     lags = 3 if np.sum(rois.slice_index + 3 < n_z) >= MIN_ROIS else 2
@@ -209,17 +232,58 @@ def slice_noise_correlation(volume: Volume, rois: FlatRois) -> float | None:
     pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
     from_per_mm = CORRELATION_BAND_FROM_NYQUIST * 0.5 / max(pixel_mm)
     slices = np.unique(usable.slice_index)
-    power = []
+    # power[i, L − 1]: the band power of slice i's ROIs at lag L, summed over those ROIs.
+    power = np.zeros((slices.size, lags))
     for lag in range(1, lags + 1):
-        residuals = detrend_rois(usable.cut(slice_difference_noise(volume, slices, 0.0, lag)), order=2)
-        nps_2d, frequency_y, frequency_x = ensemble_periodogram(residuals, pixel_mm)
-        power.append(float(nps_2d[np.hypot(frequency_y[:, None], frequency_x[None, :]) >= from_per_mm].sum()))
-    anatomy = max(0.0, (power[2] - power[1]) / 5.0) if lags == 3 else 0.0
+        differences = slice_difference_noise(volume, slices, 0.0, lag)
+        for i, index in enumerate(slices):
+            on_slice = usable.select(usable.slice_index == index)
+            nps_2d, frequency_y, frequency_x = ensemble_periodogram(
+                detrend_rois(on_slice.cut(differences), order=2), pixel_mm
+            )
+            band = np.hypot(frequency_y[:, None], frequency_x[None, :]) >= from_per_mm
+            power[i, lag - 1] = float(nps_2d[band].sum()) * len(on_slice)
+    power = power[_stationary_slices(power)]
+    value = _correlation_from_lag_powers(power.sum(axis=0))
+    if value is None:
+        return None
+    leave_one_out = [_correlation_from_lag_powers(power.sum(axis=0) - row) for row in power]
+    error = None
+    if len(power) >= 3 and all(estimate is not None for estimate in leave_one_out):
+        samples = np.array(leave_one_out, dtype=np.float64)
+        error = float(np.sqrt((len(power) - 1) / len(power) * np.sum((samples - samples.mean()) ** 2)))
+    low, high = SLICE_CORRELATION_RANGE
+    return float(np.clip(value, low, high)), error
+
+
+def _stationary_slices(power: np.ndarray) -> np.ndarray:
+    """Boolean ``(g,)``: the slices of the lag powers ``(g, lags)`` whose own ρ₁ is not an outlier.
+
+    The lag model assumes one noise level over the slices a difference spans; a slice noisier than its neighbours
+    (a streak, a tube-current step) breaks it — on the Philips scan in ``../shared`` one slice carries 1.3× its
+    neighbours' σ, its own ρ₁ reads −0.24 against 0.0–0.26 on the 15 other slices, and with 3× their noise power it
+    pulled the pooled ρ₁ from 0.14 to 0.01. Each slice's ρ₁ from its own powers is tested with the Hampel identifier
+    (Hampel 1974, J Am Stat Assoc 69:383; Davies & Gather 1993): an outlier lies more than
+    :data:`OUTLIER_MADS` × 1.4826 × MAD from the median. Fewer than four slices are all kept.
+    """
+    keep = np.ones(len(power), dtype=bool)
+    if len(power) < 4:
+        return keep
+    own = np.array([_correlation_from_lag_powers(row) for row in power], dtype=np.float64)  # None → nan
+    finite = np.isfinite(own)
+    centre = np.median(own[finite])
+    spread = 1.4826 * np.median(np.abs(own[finite] - centre))
+    return finite & (np.abs(own - centre) <= OUTLIER_MADS * max(spread, 1e-3))
+
+
+def _correlation_from_lag_powers(power: np.ndarray) -> float | None:
+    """ρ₁ (unclipped) from the band powers ``(V₁, V₂[, V₃])`` of :func:`slice_noise_correlation_estimate`; None
+    when they leave no noise."""
+    anatomy = max(0.0, (power[2] - power[1]) / 5.0) if power.size == 3 else 0.0
     variance = power[1] - 4.0 * anatomy
     if variance <= 0.0:
         return None
-    low, high = SLICE_CORRELATION_RANGE
-    return float(np.clip(1.0 - (power[0] - anatomy) / variance, low, high))
+    return float(1.0 - (power[0] - anatomy) / variance)
 
 
 def low_frequency_fraction(residuals: np.ndarray) -> np.ndarray:
@@ -379,6 +443,7 @@ def measure_scan_noise(
     n_slices: int = DEFAULT_SLICES,
     radius_mm: float | None = None,
     source: str = "input",
+    slice_correlation: float | None = None,
 ) -> ScanNoise:
     """σ (HU) and NPS of a scan's own noise from its flat ROIs (see the module docstring for the method).
 
@@ -388,12 +453,16 @@ def measure_scan_noise(
         n_slices: slice pairs to search, spread over the middle 80 % of the scan.
         radius_mm: usable circle; default the whole image.
         source: name of the scan for error messages.
+        slice_correlation: ρ₁ of the scan's noise when known — a property of its reconstruction, the same all
+            along it, so a thin crop can take the whole scan's (its own few slices give a scattered estimate);
+            None measures it (:func:`slice_noise_correlation_estimate`).
 
     Returns:
         :class:`ScanNoise`; ``.nps.noise_std_hu`` is σ in HU, ``.nps.peak_frequency_per_mm`` the NPS peak.
 
     Raises:
-        CtDenoiseError: too little flat tissue, or no measurable noise (below :data:`MIN_NOISE_HU`), naming the scan.
+        CtDenoiseError: too little flat tissue, or no measurable noise (below :data:`MIN_NOISE_HU`), naming the scan;
+            a given ``slice_correlation`` outside :data:`SLICE_CORRELATION_RANGE`.
 
     Example:
         >>> scan = read_volume("../shared/data/lung1-001/dicom")          # doctest: +SKIP
@@ -401,8 +470,20 @@ def measure_scan_noise(
         >>> round(noise.nps.noise_std_hu), noise.rois.roi_px                # doctest: +SKIP
         (24, 24)
     """
+    check_slice_correlation(slice_correlation, source)
     rois, candidates, noise_level = find_flat_rois(volume, roi_px, n_slices, radius_mm, source)
-    return _one_slice_noise(volume, rois, candidates, noise_level)
+    return _one_slice_noise(volume, rois, candidates, noise_level, slice_correlation)
+
+
+def check_slice_correlation(slice_correlation: float | None, source: str = "input") -> None:
+    """Refuse a given ρ₁ outside :data:`SLICE_CORRELATION_RANGE` (contiguous helical slices: 0.09–0.33 measured),
+    naming ``source``."""
+    low, high = SLICE_CORRELATION_RANGE
+    if slice_correlation is not None and not low <= slice_correlation <= high:
+        raise CtDenoiseError(
+            f"{source}: slice correlation {slice_correlation:g} is outside {low:g}…{high:g} (the correlation of "
+            "neighbouring slices' noise; contiguous helical slices show 0.1–0.3)"
+        )
 
 
 def measure_on_rois_of(
@@ -442,10 +523,14 @@ def measure_on_rois_of(
     return _one_slice_noise(volume, rois, candidates, noise_level)
 
 
-def _one_slice_noise(volume: Volume, rois: FlatRois, candidates: FlatRois, noise_level: float) -> ScanNoise:
-    """:class:`ScanNoise` of ``volume`` on ``rois``: its ρ₁ measured there, its NPS one slice's (corrected for ρ₁)."""
-    correlation = slice_noise_correlation(volume, rois)
-    return ScanNoise(rois_nps(volume, rois, correlation or 0.0), rois, candidates, noise_level, correlation)
+def _one_slice_noise(
+    volume: Volume, rois: FlatRois, candidates: FlatRois, noise_level: float, given: float | None = None
+) -> ScanNoise:
+    """:class:`ScanNoise` of ``volume`` on ``rois``: its ρ₁ (``given``, else measured there) and the NPS of one
+    slice's noise, corrected for it."""
+    estimate = (given, None) if given is not None else slice_noise_correlation_estimate(volume, rois)
+    correlation, error = estimate if estimate is not None else (None, None)
+    return ScanNoise(rois_nps(volume, rois, correlation or 0.0), rois, candidates, noise_level, correlation, error)
 
 
 def rois_nps(volume: Volume, rois: FlatRois, correlation: float = 0.0) -> NoisePowerSpectrum:
