@@ -235,3 +235,20 @@ def test_a_given_slice_correlation_reaches_the_inserted_noise_and_a_wrong_one_is
     error = capsys.readouterr().err
     assert "--slice-correlation: slice correlation 0.9 is outside" in error and len(error.strip().splitlines()) == 1
     assert not refused.exists()
+
+
+def test_a_named_clinical_kernel_is_matched_by_name_and_the_help_lists_every_name(tmp_path, capsys):
+    from ctdenoise.cli.simulate_commands import KERNEL_HELP
+    from ctdenoise.simulate.named_kernel import NAMED_KERNELS
+
+    assert all(name in KERNEL_HELP for name in NAMED_KERNELS)
+    source = tmp_path / "noisy.nii.gz"
+    _write_noisy_disk(source)
+    target = tmp_path / "low.nii.gz"
+    assert _run(["simulate", source, target, "--kernel", "siemens-b70f", "--slice-mm", "0", "--no-progress"]) == 0
+    assert "matched to siemens-b70f (Siemens, B70f (100 kV), from CPTAC C3N-00247)" in capsys.readouterr().out
+    assert json.loads((tmp_path / "low.json").read_text())["simulation"]["noise_kernel"]["name"].startswith(
+        "matched to siemens-b70f"
+    )
+    assert _run(["simulate", source, tmp_path / "x.nii.gz", "--kernel", "b30f", "--no-progress"]) == 2
+    assert "named kernel (ge-standard, philips-c, siemens-b70f)" in capsys.readouterr().err

@@ -11,8 +11,9 @@ import typer
 KERNEL_HELP = (
     "Noise kernel: 'auto' matches the input's own NPS (falls back to 'standard', saying so, when the input has "
     "too little flat tissue or no noise) and gives the inserted noise the input's own correlation between "
-    "neighbouring slices; 'standard' is the simulator's Hann kernel (independent slices); or a JSON file written by "
-    "'ctdenoise noise --json' whose NPS shape to match (its slice correlation is not used: --slice-correlation "
+    "neighbouring slices; 'standard' is the simulator's Hann kernel (independent slices); a named clinical kernel "
+    "measured on a real scan: ge-standard, philips-c or siemens-b70f (docs/simulate.md); or a JSON file written by "
+    "'ctdenoise noise --json' whose NPS shape to match (a named kernel's or a file's slice correlation is not used: --slice-correlation "
     "if given, else the input's own when --calibrate measures it, else independent slices)."
 )
 
@@ -20,13 +21,17 @@ KERNEL_HELP = (
 def _kernel_choice(kernel: str):
     """The kernel argument for :func:`fit_noise_model`: a name, or the NPS read from a JSON file."""
     from ctdenoise.errors import CtDenoiseError
+    from ctdenoise.simulate.named_kernel import NAMED_KERNELS
     from ctdenoise.simulate.noise_kernel import noise_power_spectrum_from_summary
 
-    if kernel in ("auto", "standard"):
+    if kernel in ("auto", "standard") or kernel in NAMED_KERNELS:
         return kernel
     path = Path(kernel)
     if path.suffix.lower() != ".json":
-        raise CtDenoiseError(f"--kernel {kernel}: use auto, standard or a .json file from 'ctdenoise noise --json'")
+        raise CtDenoiseError(
+            f"--kernel {kernel}: use auto, standard, a named kernel ({', '.join(NAMED_KERNELS)}) or a .json file "
+            "from 'ctdenoise noise --json'"
+        )
     try:
         summary = json.loads(path.read_text())
     except (OSError, ValueError) as error:

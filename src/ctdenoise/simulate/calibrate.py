@@ -50,6 +50,7 @@ from ctdenoise.errors import CtDenoiseError
 from ctdenoise.metrics.nps import NoisePowerSpectrum, nps_from_rois
 from ctdenoise.simulate.geometry import FanBeamGeometry
 from ctdenoise.simulate.lowdose import ProjectedSlice, resolve_geometry, slice_rng
+from ctdenoise.simulate.named_kernel import NAMED_KERNELS, named_kernel_description, named_kernel_nps
 from ctdenoise.simulate.noise import FluxModel
 from ctdenoise.simulate.noise_kernel import (
     BASE_KERNEL,
@@ -164,7 +165,8 @@ def fit_noise_model(
         geometry: scanner geometry of the simulation (preset name or :class:`FanBeamGeometry`).
         kernel: ``"auto"`` (match the scan's measured NPS; falls back to ``"standard"`` with a note when the scan
             has too little flat tissue or no measurable noise, unless ``calibrate``), ``"standard"`` (the
-            simulator's own kernel), a :class:`NoisePowerSpectrum` to match, or a :class:`NoiseKernel`.
+            simulator's own kernel), a named clinical kernel (:data:`ctdenoise.simulate.named_kernel.NAMED_KERNELS`,
+            e.g. ``"siemens-b70f"``), a :class:`NoisePowerSpectrum` to match, or a :class:`NoiseKernel`.
         reference: flux to scale from (its electronic noise is kept); default ``FluxModel()``.
         calibrate: estimate I0 from the scan's noise; otherwise ``reference`` is used as it is.
         n_slices: slice pairs to measure on (each costs one projection + FBP when a fit is needed).
@@ -193,8 +195,14 @@ def fit_noise_model(
     """
     scanner = resolve_geometry(geometry)
     reference = reference or FluxModel()
-    if isinstance(kernel, str) and kernel not in ("auto", "standard"):
-        raise CtDenoiseError(f"{source}: unknown noise kernel {kernel!r}; use auto, standard or an NPS JSON file")
+    named = kernel if isinstance(kernel, str) and kernel in NAMED_KERNELS else None
+    if isinstance(kernel, str) and kernel not in ("auto", "standard") and named is None:
+        raise CtDenoiseError(
+            f"{source}: unknown noise kernel {kernel!r}; use auto, standard, a named kernel "
+            f"({', '.join(NAMED_KERNELS)}) or an NPS JSON file"
+        )
+    if named is not None:
+        kernel = named_kernel_nps(named)
     pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
     radius_mm = reconstruction_radius_mm(volume.shape[1:], pixel_mm, scanner)
     check_slice_correlation(slice_correlation, source)  # a wrong argument is an error even where it is not used
@@ -219,6 +227,8 @@ def fit_noise_model(
         target = scan_noise.nps if kernel == "auto" else kernel
         base = simulate(reference, BASE_KERNEL, "noise for the kernel fit")
         name = f"matched to {_scan_name(source)}" if kernel == "auto" else "matched to the given NPS"
+        if named is not None:
+            name = f"matched to {named} ({named_kernel_description(named)})"
 
         def filtered(kernel: NoiseKernel) -> dict[int, np.ndarray]:
             return {index: kernel.filter_noise(image, pixel_mm) for index, image in base.items()}
