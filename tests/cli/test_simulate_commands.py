@@ -225,6 +225,8 @@ def test_a_given_slice_correlation_reaches_the_inserted_noise_and_a_wrong_one_is
     nps_json = tmp_path / "nps.json"
     nps_json.write_text(capsys.readouterr().out)
     assert json.loads(nps_json.read_text())["slice_noise_correlation_standard_error"] > 0
+    assert _run(["noise", source, "--slice-correlation", "0.2"]) == 0  # σ corrected for a given ρ₁, said so
+    assert re.search(r"slice correlation: +0\.20 \(given\)", capsys.readouterr().out)
     target = tmp_path / "low.nii.gz"
     arguments = ["simulate", source, target, "--kernel", nps_json, "--slice-mm", "0", "--no-progress"]
     assert _run([*arguments, "--slice-correlation", "0.2"]) == 0

@@ -175,6 +175,12 @@ def noise(
         "--slices is its former name).",
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the --plot file if it exists.", metavar=""),
+    slice_correlation: float | None = typer.Option(
+        None,
+        "--slice-correlation",
+        help="Correlation ρ₁ of SCAN's neighbouring slices' noise, when known (e.g. the whole scan's when SCAN is a "
+        "thin crop of it); σ and the NPS are corrected for it instead of for the ρ₁ measured on SCAN.",
+    ),
     rois_from: Path | None = typer.Option(
         None,
         "--rois-from",
@@ -184,16 +190,21 @@ def noise(
 ) -> None:
     """Measure a scan's own noise: σ (HU) and NPS from flat tissue ROIs, robust to anatomy (see NOISE_HELP)."""
     from ctdenoise.io import read_volume, refuse_to_clobber
-    from ctdenoise.simulate.scan_noise import measure_on_rois_of, measure_scan_noise
+    from ctdenoise.simulate.scan_noise import check_slice_correlation, measure_on_rois_of, measure_scan_noise
 
+    check_slice_correlation(slice_correlation, "--slice-correlation")
     if plot is not None:
         refuse_to_clobber(plot, overwrite, inputs=(scan,))
     volume = read_volume(scan)
     if rois_from is None:
-        measured = measure_scan_noise(volume, roi_px=roi_px, n_slices=slices, source=str(scan))
+        measured = measure_scan_noise(
+            volume, roi_px=roi_px, n_slices=slices, source=str(scan), slice_correlation=slice_correlation
+        )
     else:
         reference = read_volume(rois_from)
-        measured = measure_on_rois_of(volume, reference, roi_px, slices, str(scan), str(rois_from))
+        measured = measure_on_rois_of(
+            volume, reference, roi_px, slices, str(scan), str(rois_from), slice_correlation=slice_correlation
+        )
     summary = {"scan": str(scan), **measured.summary(), **({"rois_from": str(rois_from)} if rois_from else {})}
     if plot is not None:
         from ctdenoise.simulate.nps_plot import save_nps_plot
@@ -208,7 +219,7 @@ def noise(
     typer.echo(f"  NPS peak frequency:   {summary['peak_frequency_per_mm']:.3f} mm⁻¹")
     typer.echo(f"  NPS mean frequency:   {summary['mean_frequency_per_mm']:.3f} mm⁻¹")
     correlation, error = summary["slice_noise_correlation"], summary["slice_noise_correlation_standard_error"]
-    spread = f" ± {error:.2f}" if error is not None else ""
+    spread = f" ± {error:.2f}" if error is not None else " (given)" if slice_correlation is not None else ""
     typer.echo(
         f"  slice correlation:    {correlation:.2f}{spread} (noise shared by neighbouring slices; σ and NPS are one "
         "slice's)"

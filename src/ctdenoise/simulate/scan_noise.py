@@ -493,6 +493,7 @@ def measure_on_rois_of(
     n_slices: int = DEFAULT_SLICES,
     source: str = "input",
     reference_source: str = "reference",
+    slice_correlation: float | None = None,
 ) -> ScanNoise:
     """σ and NPS of ``volume``'s noise on the flat ROIs of ``reference`` (a scan on the same grid).
 
@@ -500,14 +501,19 @@ def measure_on_rois_of(
     own ROI selection is relative to its own noise, so a noisier scan lets more anatomy count as flat
     (``docs/simulate.md``), which moves its σ by more than the dose does.
 
+    Args:
+        slice_correlation: ρ₁ of ``volume``'s noise when known (as :func:`measure_scan_noise`); None measures it.
+
     Returns:
         :class:`ScanNoise` of ``volume``: its NPS on ``reference``'s kept ROIs, and its global noise level on
         ``reference``'s candidate ROIs.
 
     Raises:
-        CtDenoiseError: when the grids differ (shape, spacing, origin or direction; naming both scans), or as
-            :func:`find_flat_rois` on ``reference``.
+        CtDenoiseError: when the grids differ (shape, spacing, origin or direction; naming both scans), as
+            :func:`find_flat_rois` on ``reference``, or a ``slice_correlation`` outside
+            :data:`SLICE_CORRELATION_RANGE`.
     """
+    check_slice_correlation(slice_correlation, source)
     if not volume.same_grid_as(reference):
 
         def grid(scan: Volume) -> str:
@@ -520,7 +526,7 @@ def measure_on_rois_of(
     rois, candidates, _ = find_flat_rois(reference, roi_px, n_slices, None, reference_source)
     # The global noise level of ``volume`` itself, on the reference's candidate ROIs (not the reference's level).
     noise_level = half_sample_mode(candidate_residuals(volume, candidates).std(axis=(1, 2)))
-    return _one_slice_noise(volume, rois, candidates, noise_level)
+    return _one_slice_noise(volume, rois, candidates, noise_level, slice_correlation)
 
 
 def _one_slice_noise(
