@@ -88,8 +88,28 @@ class Volume:
         return ijk[..., ::-1]
 
     def with_array(self, hu: np.ndarray, **changes: Any) -> Volume:
-        """A new Volume with another array (and optionally other fields) on this volume's geometry."""
+        """A new Volume with another array (and optionally other fields) on this volume's geometry.
+
+        The origin stays this volume's first voxel: for a part of the array cut along z use :meth:`slab`, which
+        moves it, so the slices keep their physical positions.
+        """
         return replace(self, hu=hu, metadata=dict(self.metadata), **changes)
+
+    def slab(self, first: int, stop: int) -> Volume:
+        """Slices ``first … stop − 1`` as a Volume at their own physical position (origin moved to slice ``first``).
+
+        Raises:
+            ValueError: an empty or out-of-range slice range.
+
+        Example:
+            >>> volume = Volume(np.full((10, 4, 4), -1000.0), spacing_mm=(2.5, 0.7, 0.7), origin_mm=(0.0, 0.0, -50.0))
+            >>> volume.slab(4, 6).origin_mm[2], volume.slab(4, 6).shape
+            (-40.0, (2, 4, 4))
+        """
+        if not 0 <= first < stop <= self.shape[0]:
+            raise ValueError(f"slices {first}…{stop - 1} are not within the volume's {self.shape[0]} slices")
+        origin = tuple(float(value) for value in self.index_to_lps(np.array([first, 0, 0])))
+        return self.with_array(self.hu[first:stop], origin_mm=origin)
 
     def same_grid_as(self, other: Volume, tolerance_mm: float = 1e-3) -> bool:
         """True when both volumes sample the same voxel positions."""

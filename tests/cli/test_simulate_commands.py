@@ -220,18 +220,19 @@ def test_a_given_slice_correlation_reaches_the_inserted_noise_and_a_wrong_one_is
     source = tmp_path / "noisy.nii.gz"
     _write_noisy_disk(source, n_slices=8)
     assert _run(["noise", source]) == 0
-    assert re.search(r"slice correlation: +-?\d\.\d\d ± \d\.\d\d", capsys.readouterr().out)  # with its error
+    assert re.search(r"slice correlation: +-?\d\.\d{3} ± \d\.\d{3}", capsys.readouterr().out)  # with its error
     assert _run(["noise", source, "--json"]) == 0
     nps_json = tmp_path / "nps.json"
     nps_json.write_text(capsys.readouterr().out)
     assert json.loads(nps_json.read_text())["slice_noise_correlation_standard_error"] > 0
     assert _run(["noise", source, "--slice-correlation", "0.2"]) == 0  # σ corrected for a given ρ₁, said so
-    assert re.search(r"slice correlation: +0\.20 \(given\)", capsys.readouterr().out)
+    assert re.search(r"slice correlation: +0\.200 \(given\)", capsys.readouterr().out)
     target = tmp_path / "low.nii.gz"
     arguments = ["simulate", source, target, "--kernel", nps_json, "--slice-mm", "0", "--no-progress"]
     assert _run([*arguments, "--slice-correlation", "0.2"]) == 0
-    assert "noise correlation 0.20 (given)" in capsys.readouterr().out
-    assert json.loads((tmp_path / "low.json").read_text())["simulation"]["noise_kernel"]["slice_correlation"] == 0.2
+    assert "noise correlation 0.200 (given)" in capsys.readouterr().out
+    simulation = json.loads((tmp_path / "low.json").read_text())["simulation"]
+    assert simulation["noise_kernel"]["slice_correlation"] == 0.2 and "0.200 (given)" in simulation["noise_fit"]
     refused = tmp_path / "refused.nii.gz"
     assert _run(["simulate", source, refused, "--slice-correlation", "0.9", "--no-progress"]) == 2
     error = capsys.readouterr().err
@@ -247,7 +248,7 @@ def test_a_named_clinical_kernel_is_matched_by_name_and_the_help_lists_every_nam
     source = tmp_path / "noisy.nii.gz"
     _write_noisy_disk(source)
     target = tmp_path / "low.nii.gz"
-    assert _run(["simulate", source, target, "--kernel", "siemens-b70f", "--slice-mm", "0", "--no-progress"]) == 0
+    assert _run(["simulate", source, target, "--kernel", "Siemens-B70f", "--slice-mm", "0", "--no-progress"]) == 0
     assert "matched to siemens-b70f (Siemens, B70f (100 kV), from CPTAC C3N-00247)" in capsys.readouterr().out
     assert json.loads((tmp_path / "low.json").read_text())["simulation"]["noise_kernel"]["name"].startswith(
         "matched to siemens-b70f"

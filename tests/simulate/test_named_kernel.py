@@ -53,6 +53,7 @@ def test_a_named_kernel_gives_the_inserted_noise_the_texture_of_its_real_scan(na
     inserted, model = _noise_with(name)
     real = named_kernel_nps(name)
     assert name in model.note and named_kernel_record(name)["source_scan"] in model.note
+    assert "0.000 (independent slices: ρ₁ is measured when calibrating" in model.note  # not "too few slices"
     assert nps_shape_correlation(real, inserted) >= 0.95
     # The real scan's peak from its fine (zero-padded) curve, recorded with it; the radial bins are 0.06 mm⁻¹ apart.
     assert inserted.peak_frequency_per_mm == pytest.approx(named_kernel_record(name)["peak_frequency_per_mm"], rel=0.1)

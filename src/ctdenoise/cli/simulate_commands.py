@@ -24,8 +24,10 @@ def _kernel_choice(kernel: str):
     from ctdenoise.simulate.named_kernel import NAMED_KERNELS
     from ctdenoise.simulate.noise_kernel import noise_power_spectrum_from_summary
 
-    if kernel in ("auto", "standard") or kernel in NAMED_KERNELS:
+    if kernel in ("auto", "standard"):
         return kernel
+    if kernel.lower() in NAMED_KERNELS:
+        return kernel.lower()
     path = Path(kernel)
     if path.suffix.lower() != ".json":
         raise CtDenoiseError(
@@ -75,7 +77,7 @@ def simulate(
         "--slice-correlation",
         help="Correlation ρ₁ of the input's neighbouring slices' noise, when known: e.g. 'slice_noise_correlation' "
         "from 'ctdenoise noise --json' of the whole scan when IN is a thin crop of it (a few slices measure it "
-        "roughly, and σ and I0 move with it). Default: measured on IN.",
+        "roughly, and σ and I0 move with it). −0.2…0.6; default: measured on IN when calibrating, else 0.",
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists.", metavar=""),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar.", metavar=""),
@@ -132,6 +134,7 @@ def simulate(
         kernel=model.kernel,
         clip_below_hu=PADDING_BELOW_HU,  # a scanner stores nothing below −1024 HU
     )
+    low_dose.metadata["simulation"]["noise_fit"] = model.note  # how the kernel and ρ₁ were chosen, into the sidecar
     written = write_volume(low_dose, output_path, overwrite=overwrite)
     sidecar = write_provenance(low_dose, output_path, overwrite=overwrite)
     typer.echo(f"wrote {written} ({low_dose.shape[0]} slices of {low_dose.spacing_mm[0]:g} mm, dose {dose:g})")
@@ -171,15 +174,15 @@ def noise(
         "--pairs",
         "--slices",
         min=1,
-        help="Neighbouring-slice pairs to measure on, spread over the middle 80 % of the scan (as simulate --pairs; "
-        "--slices is its former name).",
+        help="Neighbouring-slice pairs to measure on, spread over the middle 80 % of the scan (simulate --pairs "
+        "defaults to 16: give --pairs 16 to measure what simulate measures; --slices is its former name).",
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the --plot file if it exists.", metavar=""),
     slice_correlation: float | None = typer.Option(
         None,
         "--slice-correlation",
         help="Correlation ρ₁ of SCAN's neighbouring slices' noise, when known (e.g. the whole scan's when SCAN is a "
-        "thin crop of it); σ and the NPS are corrected for it instead of for the ρ₁ measured on SCAN.",
+        "thin crop of it); σ and the NPS are corrected for it instead of for the ρ₁ measured on SCAN. −0.2…0.6.",
     ),
     rois_from: Path | None = typer.Option(
         None,
@@ -219,9 +222,9 @@ def noise(
     typer.echo(f"  NPS peak frequency:   {summary['peak_frequency_per_mm']:.3f} mm⁻¹")
     typer.echo(f"  NPS mean frequency:   {summary['mean_frequency_per_mm']:.3f} mm⁻¹")
     correlation, error = summary["slice_noise_correlation"], summary["slice_noise_correlation_standard_error"]
-    spread = f" ± {error:.2f}" if error is not None else " (given)" if slice_correlation is not None else ""
+    spread = f" ± {error:.3f}" if error is not None else " (given)" if slice_correlation is not None else ""
     typer.echo(
-        f"  slice correlation:    {correlation:.2f}{spread} (noise shared by neighbouring slices; σ and NPS are one "
+        f"  slice correlation:    {correlation:.3f}{spread} (noise shared by neighbouring slices; σ and NPS are one "
         "slice's)"
         if correlation is not None
         else "  slice correlation:    not measured (too few slices; σ and NPS assume independent slices)"

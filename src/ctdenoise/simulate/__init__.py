@@ -10,6 +10,7 @@ from ctdenoise.simulate.calibrate import ScanNoiseModel, calibrated_flux, fit_no
 from ctdenoise.simulate.fbp import fbp_reconstruct
 from ctdenoise.simulate.geometry import GEOMETRY_PRESETS, MU_WATER_PER_MM, FanBeamGeometry
 from ctdenoise.simulate.lowdose import low_dose_noise_hu, scan_noise_hu, simulate_low_dose
+from ctdenoise.simulate.named_kernel import NAMED_KERNELS, named_kernel_nps, named_kernel_record
 from ctdenoise.simulate.noise import FluxModel, missing_dose_noise, scan_noise
 from ctdenoise.simulate.noise_kernel import STANDARD_KERNEL, NoiseKernel, fit_noise_kernel, refine_noise_kernel
 from ctdenoise.simulate.projector import forward_project
@@ -31,6 +32,7 @@ __all__ = [
     "SIMULATOR_REVISION",
     "GEOMETRY_PRESETS",
     "MU_WATER_PER_MM",
+    "NAMED_KERNELS",
     "FanBeamGeometry",
     "STANDARD_KERNEL",
     "FluxModel",
@@ -46,6 +48,8 @@ __all__ = [
     "low_dose_noise_hu",
     "measure_scan_noise",
     "missing_dose_noise",
+    "named_kernel_nps",
+    "named_kernel_record",
     "refine_noise_kernel",
     "scan_noise",
     "scan_noise_hu",

@@ -195,11 +195,11 @@ def fit_noise_model(
     """
     scanner = resolve_geometry(geometry)
     reference = reference or FluxModel()
-    named = kernel if isinstance(kernel, str) and kernel in NAMED_KERNELS else None
+    named = kernel.lower() if isinstance(kernel, str) and kernel.lower() in NAMED_KERNELS else None
     if isinstance(kernel, str) and kernel not in ("auto", "standard") and named is None:
         raise CtDenoiseError(
             f"{source}: unknown noise kernel {kernel!r}; use auto, standard, a named kernel "
-            f"({', '.join(NAMED_KERNELS)}) or an NPS JSON file"
+            f"({', '.join(NAMED_KERNELS)}), a NoisePowerSpectrum or a NoiseKernel"
         )
     if named is not None:
         kernel = named_kernel_nps(named)
@@ -298,21 +298,23 @@ def fit_noise_model(
 
 
 def _correlation_text(scan_noise: ScanNoise | None, given: float | None) -> str:
-    """ρ₁ as the note prints it: ``0.29 ± 0.02``, ``0.20 (given)``, ``0.00 (not measured: too few slices)``, with
+    """ρ₁ as the note prints it: ``0.290 ± 0.020``, ``0.200 (given)``, ``0.000 (not measured: …)``, with
     a warning when its standard error exceeds :data:`UNCERTAIN_SLICE_CORRELATION`."""
     if given is not None:
-        return f"{given:.2f} (given)"
-    if scan_noise is None or scan_noise.slice_correlation is None:
-        return "0.00 (not measured: too few slices)"
+        return f"{given:.3f} (given)"
+    if scan_noise is None:
+        return "0.000 (independent slices: ρ₁ is measured when calibrating; or give --slice-correlation)"
+    if scan_noise.slice_correlation is None:
+        return "0.000 (not measured: too few slices; give --slice-correlation)"
     error = scan_noise.slice_correlation_error
     if error is None:
-        return f"{scan_noise.slice_correlation:.2f}"
-    text = f"{scan_noise.slice_correlation:.2f} ± {error:.2f}"
+        return f"{scan_noise.slice_correlation:.3f}"
+    text = f"{scan_noise.slice_correlation:.3f} ± {error:.3f}"
     if error > UNCERTAIN_SLICE_CORRELATION:
         slices = int(np.unique(scan_noise.rois.slice_index).size)
         text += (
-            f"; uncertain on {slices} slice pairs: σ and I0 move with it (σ ∝ 1/√(1 − ρ₁)), so give the whole scan's "
-            "with --slice-correlation"
+            f"; uncertain on {slices} slice pairs: σ and I0 move with it (σ ∝ 1/√(1 − ρ₁)), so give the whole "
+            "scan's with --slice-correlation ('slice_noise_correlation' of 'ctdenoise noise WHOLE --pairs 16 --json')"
         )
     return text
 
