@@ -262,7 +262,7 @@ def _stationary_slices(power: np.ndarray) -> np.ndarray:
     The lag model assumes one noise level over the slices a difference spans; a slice noisier than its neighbours
     (a streak, a tube-current step) breaks it — on the Philips scan in ``../shared`` one slice carries 1.3× its
     neighbours' σ, its own ρ₁ reads −0.24 against 0.0–0.26 on the 15 other slices, and with 3× their noise power it
-    pulled the pooled ρ₁ from 0.14 to 0.01. Each slice's ρ₁ from its own powers is tested with the Hampel identifier
+    pulled the pooled ρ₁ to 0.01 (0.13 without it). Each slice's ρ₁ from its own powers is tested with the Hampel identifier
     (Hampel 1974, J Am Stat Assoc 69:383; Davies & Gather 1993): an outlier lies more than
     :data:`OUTLIER_MADS` × 1.4826 × MAD from the median. Fewer than four slices are all kept.
     """
@@ -271,6 +271,8 @@ def _stationary_slices(power: np.ndarray) -> np.ndarray:
         return keep
     own = np.array([_correlation_from_lag_powers(row) for row in power], dtype=np.float64)  # None → nan
     finite = np.isfinite(own)
+    if finite.sum() < 4:
+        return keep
     centre = np.median(own[finite])
     spread = 1.4826 * np.median(np.abs(own[finite] - centre))
     return finite & (np.abs(own - centre) <= OUTLIER_MADS * max(spread, 1e-3))
