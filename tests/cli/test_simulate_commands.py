@@ -249,7 +249,8 @@ def test_a_named_clinical_kernel_is_matched_by_name_and_the_help_lists_every_nam
     _write_noisy_disk(source)
     target = tmp_path / "low.nii.gz"
     assert _run(["simulate", source, target, "--kernel", "Siemens-B70f", "--slice-mm", "0", "--no-progress"]) == 0
-    assert "matched to siemens-b70f (Siemens, B70f (100 kV), from CPTAC C3N-00247)" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "matched to siemens-b70f (Siemens, B70f (100 kV), from CPTAC C3N-00247) (NPS peak 0.525 mm⁻¹" in printed
     assert json.loads((tmp_path / "low.json").read_text())["simulation"]["noise_kernel"]["name"].startswith(
         "matched to siemens-b70f"
     )

@@ -50,7 +50,12 @@ from ctdenoise.errors import CtDenoiseError
 from ctdenoise.metrics.nps import NoisePowerSpectrum, nps_from_rois
 from ctdenoise.simulate.geometry import FanBeamGeometry
 from ctdenoise.simulate.lowdose import ProjectedSlice, resolve_geometry, slice_rng
-from ctdenoise.simulate.named_kernel import NAMED_KERNELS, named_kernel_description, named_kernel_nps
+from ctdenoise.simulate.named_kernel import (
+    NAMED_KERNELS,
+    named_kernel_description,
+    named_kernel_nps,
+    named_kernel_record,
+)
 from ctdenoise.simulate.noise import FluxModel
 from ctdenoise.simulate.noise_kernel import (
     BASE_KERNEL,
@@ -242,8 +247,10 @@ def fit_noise_model(
         )
         noise = filtered(chosen)
         scanner_kernel = _scanner_kernel(volume)
+        # A named kernel's peak as measured on its scan's fine curve (its file keeps only the radial bins).
+        peak = named_kernel_record(named)["peak_frequency_per_mm"] if named else target.peak_frequency_per_mm
         note = (
-            f"kernel {name}{scanner_kernel} (NPS peak {target.peak_frequency_per_mm:.3f} mm⁻¹, "
+            f"kernel {name}{scanner_kernel} (NPS peak {peak:.3f} mm⁻¹, "
             f"neighbouring slices' noise correlation {_correlation_text(scan_noise, slice_correlation)})"
         )
     reference_nps = nps_from_rois(rois.cut(noise), pixel_mm)
