@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
 
-from ctdenoise.builtin.training_data import real_scan_path, slab
+from ctdenoise.builtin.training_data import real_scan_path
 from ctdenoise.io import read_volume
 from ctdenoise.io.itk_formats import write_itk_volume
 from ctdenoise.simulate import simulate_low_dose
@@ -40,13 +40,13 @@ def main() -> None:
     args = parser.parse_args()
     full = read_volume(real_scan_path(args.shared, SCAN))
     nodules = read_volume(real_scan_path(args.shared, SCAN).with_name(f"{SCAN}-nodules.nii.gz"))
-    low = simulate_low_dose(slab(full, *SLICES), 0.1, slice_mm=None, seed=0)
+    low = simulate_low_dose(full.slab(*SLICES), 0.1, slice_mm=None, seed=0)
     start, stop = (0, ROWS[0], COLUMNS[0]), (SLICES[1] - SLICES[0], ROWS[1], COLUMNS[1])
     EXAMPLES.mkdir(parents=True, exist_ok=True)
     for volume, name in (
-        (crop(slab(full, *SLICES), start, stop), "full_dose"),
+        (crop(full.slab(*SLICES), start, stop), "full_dose"),
         (crop(low, start, stop), "low_dose_10pct"),
-        (crop(slab(nodules, *SLICES), start, stop), "nodules"),
+        (crop(nodules.slab(*SLICES), start, stop), "nodules"),
     ):
         pixel_type = sitk.sitkUInt8 if name == "nodules" else sitk.sitkInt16
         volume = volume.with_array(np.clip(np.rint(volume.hu), -1024, 3071))  # int16 HU; padding → air

@@ -105,7 +105,7 @@ def inserted_noise(
 def slab_at(volume: Volume, position: float, n_slices: int) -> tuple[int, Volume]:
     """``(first slice, slab)``: ``n_slices`` contiguous slices centred at ``position`` (fraction of the scan)."""
     first = int(np.clip(int(position * volume.shape[0]) - n_slices // 2, 0, volume.shape[0] - n_slices))
-    return first, volume.with_array(volume.hu[first : first + n_slices])
+    return first, volume.slab(first, first + n_slices)
 
 
 def validate_scan(

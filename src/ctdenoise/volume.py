@@ -96,7 +96,8 @@ class Volume:
         return replace(self, hu=hu, metadata=dict(self.metadata), **changes)
 
     def slab(self, first: int, stop: int) -> Volume:
-        """Slices ``first … stop − 1`` as a Volume at their own physical position (origin moved to slice ``first``).
+        """Slices ``first … stop − 1`` (a copy) as a Volume at their own physical position (origin moved to slice
+        ``first``).
 
         Raises:
             ValueError: an empty or out-of-range slice range.
@@ -109,7 +110,7 @@ class Volume:
         if not 0 <= first < stop <= self.shape[0]:
             raise ValueError(f"slices {first}…{stop - 1} are not within the volume's {self.shape[0]} slices")
         origin = tuple(float(value) for value in self.index_to_lps(np.array([first, 0, 0])))
-        return self.with_array(self.hu[first:stop], origin_mm=origin)
+        return self.with_array(self.hu[first:stop].copy(), origin_mm=origin)  # a copy: the slab is its own
 
     def same_grid_as(self, other: Volume, tolerance_mm: float = 1e-3) -> bool:
         """True when both volumes sample the same voxel positions."""

@@ -16,8 +16,6 @@ import csv
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import numpy as np
-
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.volume import Volume
 
@@ -52,17 +50,11 @@ def data_scan_path(data_dir: Path | str, name: str) -> Path:
     return path
 
 
-def slab(volume: Volume, start: int, stop: int) -> Volume:
-    """Slices ``start … stop − 1`` of ``volume`` with the origin moved to the first of them."""
-    origin = volume.index_to_lps(np.array([float(start), 0.0, 0.0]))
-    return volume.with_array(volume.hu[start:stop].copy(), origin_mm=tuple(origin))
-
-
 def central_slab(volume: Volume, n_slices: int = TRAINING_SLICES) -> Volume:
     """The central ``n_slices`` (an even number, so z×2 pairs line up) of ``volume``, or all of an even count."""
     n = min(n_slices, volume.shape[0]) // 2 * 2
     start = (volume.shape[0] - n) // 2
-    return slab(volume, start, start + n)
+    return volume.slab(start, start + n)
 
 
 def central_crop_yx(volume: Volume, crop_yx: tuple[int, int] | None) -> Volume:
@@ -141,7 +133,7 @@ def make_training_pairs(
             name = f"{subject_id}-{split}" if role == "split" else subject_id
             folder = out_dir / name
             folder.mkdir(parents=True, exist_ok=True)
-            full_part, low_part = slab(full, start, stop), slab(low, start, stop)
+            full_part, low_part = full.slab(start, stop), low.slab(start, stop)
             low_x2 = average_slices(low_part, 2 * full.spacing_mm[0], name)
             files = {"full_dose": full_part, "low_dose_x1": low_part, "low_dose_x2": low_x2}
             for stem, volume in files.items():
