@@ -2,7 +2,7 @@
 
 Each is ``ctdenoise noise --json`` of one whole scan (16 slice pairs over its middle 80 %, 24 px ROIs: the CLI's
 defaults for ``simulate``) with where it came from: :mod:`ctdenoise.simulate.named_kernel`. Deterministic: the
-same shared data gives the same files bit for bit (``tests/simulate/test_named_kernel.py`` checks one).
+same shared data gives the same files bit for bit (``tests/simulate/test_named_kernel.py`` checks each).
 
 Run: ``PYTHONPATH=src .venv/bin/python scripts/make_named_kernels.py [--overwrite]`` (about a minute).
 """

@@ -13,8 +13,9 @@ KERNEL_HELP = (
     "too little flat tissue or no noise) and gives the inserted noise the input's own correlation between "
     "neighbouring slices; 'standard' is the simulator's Hann kernel (independent slices); a named clinical kernel "
     "measured on a real scan: ge-standard, philips-c or siemens-b70f (docs/simulate.md); or a JSON file written by "
-    "'ctdenoise noise --json' whose NPS shape to match (a named kernel's or a file's slice correlation is not used: --slice-correlation "
-    "if given, else the input's own when --calibrate measures it, else independent slices)."
+    "'ctdenoise noise --json' whose NPS shape to match (a named kernel's or a file's slice correlation is not "
+    "used: --slice-correlation if given, else the input's own when --calibrate measures it, else independent "
+    "slices)."
 )
 
 
