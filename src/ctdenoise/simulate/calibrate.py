@@ -10,9 +10,9 @@ Both come from the scan's own noise, measured on flat ROIs (:mod:`ctdenoise.simu
 * **I0 along z**: a real scan's noise changes along z more than its attenuation explains — tube-current
   modulation, and what the model lacks (its monoenergetic attenuation, bowtie, and anatomy outside the image's
   field of view, such as arms): LUNG1-001's DICOM records a constant 80 mA, yet I0 calibrated on 6-slice slabs
-  is 7.6e4 at the lung bases, 3.4e4 in the mid chest and 1.1e5 at the upper chest
-  (``scripts/validate_noise_along_z.py``). One I0 for the whole scan then puts up to 64 % too much or 35 %
-  too little noise into a region. When the measured slice pairs span at least :data:`PROFILE_MIN_SPAN_MM`, they are
+  is 5.7e4 at the lung bases, 2.5e4 in the mid chest and 8.6e4 at the upper chest
+  (``scripts/validate_noise_along_z.py``, 2026-12-01). One I0 for the whole scan then puts up to 51 % too much or
+  36 % too little noise into a region (over the five real scans in ``../shared``). When the measured slice pairs span at least :data:`PROFILE_MIN_SPAN_MM`, they are
   split into up to :data:`PROFILE_SEGMENTS` contiguous groups along z (one per pair when each has enough ROIs),
   I0 is calibrated on each group's ROIs as below with the same kernel (refined too, every group's slices simulated
   at that group's estimate in one pass), and the flux's
@@ -21,7 +21,7 @@ Both come from the scan's own noise, measured on flat ROIs (:mod:`ctdenoise.simu
 * **I0**: quantum noise variance goes as 1/I0 (Yu et al. 2012), so ``I0 = I0_ref · σ_ref² / σ_scan²`` with σ_scan
   the scan's noise and σ_ref that of the simulator's full-dose noise at the reference flux *with the matched
   kernel*, both measured on the same flat ROIs with the same detrending, as the NPS integrated over the noise band
-  above 0.08 mm⁻¹ (where anatomy left in the ROIs has no power). A second pass at the estimated I0 takes the
+  above 0.08 mm⁻¹ (where anatomy left in the ROIs has little power). A second pass at the estimated I0 takes the
   electronic noise (which does not scale as 1/I0) into account: ``ρ(I0) = Q/I0 + E/I0²`` through both passes.
   Where few quanta reach the detector the simulator's floored Poisson counts leave that form (a 320 mm water
   cylinder at I0 = 3e3: its solution is 0.57× the truth, where ρ = 1.9), so the simulator's noise is measured again
