@@ -9,7 +9,7 @@ centre (mm; ROI counts in brackets) and for ROIs left/right of the centre (later
 A ratio that changes across the rings is noise the simulator puts in the wrong place: one I0 fits the average.
 
 Run: ``PYTHONPATH=src .venv/bin/python scripts/validate_radial_noise.py [--bowties 150 500 1000]``
-(about 30 s per scan and bowtie on 2 cores). With ``--whole-scan`` each whole scan is calibrated as
+(about a minute per scan and bowtie on 2 cores). With ``--whole-scan`` each whole scan is calibrated as
 ``ctdenoise simulate --calibrate`` does (``--pairs`` 16 over its middle 80 %, I0 along z, the preset's bowtie) and
 its ROIs are split into the odd and the even pairs along z, one row each (3–4 minutes per scan).
 """

@@ -78,7 +78,8 @@ def simulate(
         "--slice-correlation",
         help="Correlation ρ₁ of the input's neighbouring slices' noise, when known: e.g. 'slice_noise_correlation' "
         "from 'ctdenoise noise --json' of the whole scan when IN is a thin crop of it (a few slices measure it "
-        "roughly, and σ and I0 move with it). −0.2…0.6; default: measured on IN when calibrating, else 0.",
+        "roughly, and σ and I0 move with it). −0.2…0.6; default: measured on IN with --kernel auto or --calibrate, "
+        "else 0 (--kernel standard always inserts noise independent between slices).",
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT if it exists.", metavar=""),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar.", metavar=""),

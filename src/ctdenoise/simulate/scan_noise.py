@@ -14,8 +14,8 @@ the ICRU 87 / TG-233 ensemble NPS):
    anatomy that changes slowly along z cancels. ρ₁ is the correlation of the noise of neighbouring slices
    (:func:`slice_noise_correlation`): a helical reconstruction's slice sensitivity profile is wider than the slice
    spacing, so contiguous slices share part of their noise, and the plain difference ``/√2`` (ρ₁ = 0, as until
-   2026-12-01) reads one slice's noise variance 1 − ρ₁ low. On the real scans in ``../shared`` ρ₁ is 0.09–0.33
-   (Siemens B70f 0.19–0.20 on every slab, where the lag-2 and lag-3 differences agree to 2 %).
+   2026-12-01) reads one slice's noise variance 1 − ρ₁ low. On the real scans in ``../shared`` ρ₁ is 0.09–0.36
+   (Siemens B70f 0.19–0.21 on every slab, where the lag-2 and lag-3 differences agree to 2 %).
 3. Each ROI is detrended (quadratic surface, TG-233). What anatomy is left only adds variance, and mostly at low
    spatial frequencies, where CT noise has little power (its NPS vanishes at zero frequency, the ramp filter).
    So an ROI is kept when its standard deviation and its fraction of power in the lowest frequency rings both
@@ -484,7 +484,7 @@ def check_slice_correlation(slice_correlation: float | None, source: str = "inpu
     if slice_correlation is not None and not low <= slice_correlation <= high:
         raise CtDenoiseError(
             f"{source}: slice correlation {slice_correlation:g} is outside {low:g}…{high:g} (the correlation of "
-            "neighbouring slices' noise; contiguous helical slices show 0.1–0.3)"
+            "neighbouring slices' noise; contiguous helical slices show about 0.1–0.35)"
         )
 
 
