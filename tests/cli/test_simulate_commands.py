@@ -256,3 +256,13 @@ def test_a_named_clinical_kernel_is_matched_by_name_and_the_help_lists_every_nam
     )
     assert _run(["simulate", source, tmp_path / "x.nii.gz", "--kernel", "b30f", "--no-progress"]) == 2
     assert "named kernel (ge-standard, philips-c, siemens-b70f)" in capsys.readouterr().err
+
+
+def test_kernels_lists_every_named_kernel_with_its_scan_and_texture(capsys):
+    from ctdenoise.simulate.named_kernel import NAMED_KERNELS
+
+    assert _run(["kernels"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(NAMED_KERNELS) + 2 and all(any(name in line for line in lines) for name in NAMED_KERNELS)
+    b70f = next(line for line in lines if line.startswith("siemens-b70f"))
+    assert "CPTAC C3N-00247" in b70f and "82.8" in b70f and "0.525" in b70f

@@ -240,7 +240,23 @@ def noise(
         typer.echo(f"  wrote {plot}")
 
 
+def kernels() -> None:
+    """List the named clinical noise kernels ('simulate --kernel NAME'): each one's scanner and kernel, the real scan
+    it was measured on, and that scan's noise σ, NPS peak and licence."""
+    from ctdenoise.simulate.named_kernel import NAMED_KERNELS, named_kernel_record
+
+    typer.echo(f"{'name':<14} {'scanner, kernel':<26} {'measured on':<36} {'σ (HU)':>7} {'NPS peak':>9}  licence")
+    for name in NAMED_KERNELS:
+        record = named_kernel_record(name)
+        typer.echo(
+            f"{name:<14} {record['scanner_kernel']:<26} {record['source_scan']:<36} {record['noise_std_hu']:>7.1f} "
+            f"{record['peak_frequency_per_mm']:>9.3f}  {record['licence']}"
+        )
+    typer.echo("NPS peak in mm⁻¹; a name sets the texture only (I0 and ρ₁ come from the input). docs/simulate.md")
+
+
 def register(app: typer.Typer) -> None:
-    """Add the ``simulate`` and ``noise`` commands to the top-level app."""
+    """Add the ``simulate``, ``noise`` and ``kernels`` commands to the top-level app."""
     app.command("simulate")(simulate)
     app.command("noise", help=NOISE_HELP)(noise)
+    app.command("kernels")(kernels)
