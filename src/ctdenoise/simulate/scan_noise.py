@@ -232,22 +232,23 @@ def slice_noise_correlation_estimate(volume: Volume, rois: FlatRois) -> tuple[fl
     pixel_mm = (volume.spacing_mm[1], volume.spacing_mm[2])
     from_per_mm = CORRELATION_BAND_FROM_NYQUIST * 0.5 / max(pixel_mm)
     slices = np.unique(usable.slice_index)
+    per_slice = [usable.select(usable.slice_index == index) for index in slices]
     # power[i, L − 1]: the band power of slice i's ROIs at lag L, summed over those ROIs.
     power = np.zeros((slices.size, lags))
     for lag in range(1, lags + 1):
         differences = slice_difference_noise(volume, slices, 0.0, lag)
-        for i, index in enumerate(slices):
-            on_slice = usable.select(usable.slice_index == index)
+        for i, on_slice in enumerate(per_slice):
             nps_2d, frequency_y, frequency_x = ensemble_periodogram(
                 detrend_rois(on_slice.cut(differences), order=2), pixel_mm
             )
             band = np.hypot(frequency_y[:, None], frequency_x[None, :]) >= from_per_mm
             power[i, lag - 1] = float(nps_2d[band].sum()) * len(on_slice)
     power = power[_stationary_slices(power)]
-    value = _correlation_from_lag_powers(power.sum(axis=0))
+    total = power.sum(axis=0)
+    value = _correlation_from_lag_powers(total)
     if value is None:
         return None
-    leave_one_out = [_correlation_from_lag_powers(power.sum(axis=0) - row) for row in power]
+    leave_one_out = [_correlation_from_lag_powers(total - row) for row in power]
     error = None
     if len(power) >= 3 and all(estimate is not None for estimate in leave_one_out):
         samples = np.array(leave_one_out, dtype=np.float64)
@@ -478,8 +479,8 @@ def measure_scan_noise(
 
 
 def check_slice_correlation(slice_correlation: float | None, source: str = "input") -> None:
-    """Refuse a given ρ₁ outside :data:`SLICE_CORRELATION_RANGE` (contiguous helical slices: 0.09–0.33 measured),
-    naming ``source``."""
+    """Refuse a given ρ₁ outside :data:`SLICE_CORRELATION_RANGE` (contiguous helical slices: 0.09–0.36 measured on
+    the scans in ``../shared``), naming ``source``."""
     low, high = SLICE_CORRELATION_RANGE
     if slice_correlation is not None and not low <= slice_correlation <= high:
         raise CtDenoiseError(
