@@ -57,8 +57,9 @@ def test_fit_recovers_a_known_power_gain_whatever_the_magnitude(gain):
     assert kernel.power_gain(np.array([0.0]))[0] == 1.0
     fitted, expected = kernel.power_gain(frequency[2:]), gain(frequency[2:])  # bins 0, 1: extrapolated
     np.testing.assert_allclose(fitted / fitted[0], expected / expected[0], rtol=0.08)  # the shape (3-bin smoothing)
-    # The level comes from extrapolating to f = 0 (exact inside the family, ≈ 15 % off for a Butterworth).
-    np.testing.assert_allclose(fitted, expected, rtol=0.2)
+    # The level comes from extrapolating to f = 0 from bin 3 on (FIRST_FIT_BIN): exact inside the family, ≈ 20 %
+    # off for a Butterworth (15 % when bin 2 was in the fit).
+    np.testing.assert_allclose(fitted, expected, rtol=0.25)
 
 
 def test_auto_kernel_and_calibration_recover_a_known_kernel_and_flux():

@@ -24,6 +24,10 @@ the ICRU 87 / TG-233 ensemble NPS):
    against the mode of the ROI's own slice pair (noise changes along z), the low-frequency fraction against the
    mode of all candidates.
 4. The kept ROIs give the NPS (:func:`ctdenoise.metrics.nps.nps_from_rois`), whose integral is σ² (Parseval).
+5. The test of step 3 is made on the noise the NPS is measured on, so it also rejects the noise's own upper tail:
+   the NPS of the kept ROIs reads 12–27 % low in radial bins 1–2 on every real scan in ``../shared``. The bias is
+   measured by drawing Gaussian noise with the measured NPS on the candidates, putting it through the same test,
+   and removed (a parametric bootstrap, :mod:`ctdenoise.simulate.selection_bias`).
 
 Assumes slices whose noise is independent two slices apart (ρ₂ = 0): contiguous reconstructions (spacing ≥
 thickness). Overlapping slices (spacing below the thickness) share noise over more slices and ρ₁ is then
@@ -40,6 +44,7 @@ from scipy import ndimage
 from ctdenoise.errors import CtDenoiseError
 from ctdenoise.metrics.nps import NoisePowerSpectrum, detrend_rois, ensemble_periodogram, nps_from_rois
 from ctdenoise.simulate.attenuation import circle_mask
+from ctdenoise.simulate.selection_bias import SelectionBias, selection_bias
 from ctdenoise.volume import Volume
 
 #: HU range of flat tissue after smoothing: fat (≈ −100) to contrast-enhanced blood (≈ 300); no lung, no bone.
@@ -120,6 +125,9 @@ class ScanNoise:
         slice_correlation_error: jackknife standard error of ``slice_correlation``
             (:func:`slice_noise_correlation_estimate`); None when ρ₁ was given rather than measured, or could not be
             resampled (fewer than three slices).
+        selection_bias: how much choosing the ROIs on the noise lowered its NPS (removed from ``nps``;
+            :mod:`ctdenoise.simulate.selection_bias`). On another scan's ROIs (:func:`measure_on_rois_of`) it is
+            that scan's, so that the two NPS are treated alike bin by bin.
     """
 
     nps: NoisePowerSpectrum
@@ -128,6 +136,7 @@ class ScanNoise:
     global_noise_level_hu: float
     slice_correlation: float | None = None
     slice_correlation_error: float | None = None
+    selection_bias: SelectionBias | None = None
 
     def summary(self) -> dict:
         """JSON-ready: σ, NPS peak and mean frequency, the ROI counts, ρ₁ and the radial NPS curve."""
@@ -140,6 +149,10 @@ class ScanNoise:
             "slice_noise_correlation": None if self.slice_correlation is None else round(self.slice_correlation, 4),
             "slice_noise_correlation_standard_error": (
                 None if self.slice_correlation_error is None else round(self.slice_correlation_error, 4)
+            ),
+            # c(f) by which the radial NPS was multiplied: the power the structure test took from the noise itself.
+            "selection_bias_correction": (
+                None if self.selection_bias is None else [round(float(c), 4) for c in self.selection_bias.radial_factor]
             ),
         }
 
@@ -422,22 +435,28 @@ def find_flat_rois(
             f"in {FLAT_TISSUE_HU[0]:g}…{FLAT_TISSUE_HU[1]:g} HU on {slices_text} (need {MIN_ROIS})"
         )
     candidates = _as_rois(corners, roi_px)
-    z, top, left = candidates.slice_index, candidates.top, candidates.left
     residuals = candidate_residuals(volume, candidates)
-    roi_std = residuals.std(axis=(1, 2))
-    low_fraction = low_frequency_fraction(residuals)
-    noise_level = half_sample_mode(roi_std)
-    keep = (roi_std <= STRUCTURE_FACTOR * local_noise_levels(z, roi_std, noise_level)) & (
-        low_fraction <= STRUCTURE_FACTOR * half_sample_mode(low_fraction)
-    )
+    noise_level = half_sample_mode(residuals.std(axis=(1, 2)))
+    keep = structure_free(residuals, candidates.slice_index)
     if noise_level < MIN_NOISE_HU:
         raise CtDenoiseError(f"{source}: no measurable noise in flat tissue (σ ≈ {noise_level:.2g} HU: noise-free?)")
     if keep.sum() < MIN_ROIS:
         raise CtDenoiseError(
-            f"{source}: too little flat tissue to measure noise: {int(keep.sum())} of {len(roi_std)} ROIs are "
+            f"{source}: too little flat tissue to measure noise: {int(keep.sum())} of {len(candidates)} ROIs are "
             f"free of structure on {slices_text} (need {MIN_ROIS})"
         )
-    return FlatRois(z[keep], top[keep], left[keep], roi_px), candidates, noise_level
+    return candidates.select(keep), candidates, noise_level
+
+
+def structure_free(residuals: np.ndarray, slice_index: np.ndarray) -> np.ndarray:
+    """Boolean ``(n,)``: the detrended ROIs ``(n, roi, roi)`` whose σ (against the mode of their slice pair,
+    :func:`local_noise_levels`) and low-frequency power fraction (against the mode of all) both stay within
+    :data:`STRUCTURE_FACTOR` × that mode (module docstring, step 3); ``slice_index`` ``(n,)`` groups them."""
+    roi_std = residuals.std(axis=(1, 2))
+    low_fraction = low_frequency_fraction(residuals)
+    return (roi_std <= STRUCTURE_FACTOR * local_noise_levels(slice_index, roi_std, half_sample_mode(roi_std))) & (
+        low_fraction <= STRUCTURE_FACTOR * half_sample_mode(low_fraction)
+    )
 
 
 def measure_scan_noise(
@@ -508,8 +527,10 @@ def measure_on_rois_of(
         slice_correlation: ρ₁ of ``volume``'s noise when known (as :func:`measure_scan_noise`); None measures it.
 
     Returns:
-        :class:`ScanNoise` of ``volume``: its NPS on ``reference``'s kept ROIs, and its global noise level on
-        ``reference``'s candidate ROIs.
+        :class:`ScanNoise` of ``volume``: its NPS on ``reference``'s kept ROIs, corrected for choosing them as
+        ``reference``'s is (the same factor, so the two NPS compare bin by bin; exact for noise that is a scaled
+        copy of the reference's, an overcorrection of bins 1–2 for noise independent of it), and its global noise
+        level on ``reference``'s candidate ROIs.
 
     Raises:
         CtDenoiseError: when the grids differ (shape, spacing, origin or direction; naming both scans), as
@@ -529,17 +550,27 @@ def measure_on_rois_of(
     rois, candidates, _ = find_flat_rois(reference, roi_px, n_slices, None, reference_source)
     # The global noise level of ``volume`` itself, on the reference's candidate ROIs (not the reference's level).
     noise_level = half_sample_mode(candidate_residuals(volume, candidates).std(axis=(1, 2)))
-    return _one_slice_noise(volume, rois, candidates, noise_level, slice_correlation)
+    return _one_slice_noise(volume, rois, candidates, noise_level, slice_correlation, chosen_on=reference)
 
 
 def _one_slice_noise(
-    volume: Volume, rois: FlatRois, candidates: FlatRois, noise_level: float, given: float | None = None
+    volume: Volume,
+    rois: FlatRois,
+    candidates: FlatRois,
+    noise_level: float,
+    given: float | None = None,
+    chosen_on: Volume | None = None,
 ) -> ScanNoise:
     """:class:`ScanNoise` of ``volume`` on ``rois``: its ρ₁ (``given``, else measured there) and the NPS of one
-    slice's noise, corrected for it."""
+    slice's noise, corrected for it and for the choice of the ROIs among ``candidates`` on the noise of
+    ``chosen_on`` (default ``volume``; :func:`ctdenoise.simulate.selection_bias.selection_bias`, drawn with that
+    noise's NPS shape)."""
     estimate = (given, None) if given is not None else slice_noise_correlation_estimate(volume, rois)
     correlation, error = estimate if estimate is not None else (None, None)
-    return ScanNoise(rois_nps(volume, rois, correlation or 0.0), rois, candidates, noise_level, correlation, error)
+    nps = rois_nps(volume, rois, correlation or 0.0)
+    chooser_nps = nps if chosen_on is None or chosen_on is volume else rois_nps(chosen_on, rois)
+    bias = selection_bias(chooser_nps, candidates.slice_index, rois.roi_px, structure_free)
+    return ScanNoise(bias.apply(nps), rois, candidates, noise_level, correlation, error, bias)
 
 
 def rois_nps(volume: Volume, rois: FlatRois, correlation: float = 0.0) -> NoisePowerSpectrum:
