@@ -169,6 +169,14 @@ def test_noise_on_the_rois_of_another_scan_gives_the_dose_ratio_of_two_versions_
     assert _run(["noise", low, "--rois-from", full, "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["noise_std_hu"] / sigma_full == pytest.approx(2.0, rel=0.03) and summary["rois_from"] == str(full)
+    # Both NPS carry the full-dose scan's ROI-choice correction, so they compare bin by bin (the ratio stays 4).
+    assert summary["selection_bias_correction"] == pytest.approx(full_summary["selection_bias_correction"], abs=1e-3)
+    assert summary["selection_bias_correction"][0] == 1.0  # zero frequency: no power, nothing corrected
+    assert full_summary["selection_bias_correction"][1] > 1.0  # the test rejected part of the noise's own power
+    assert _run(["noise", low, "--rois-from", full]) == 0
+    assert re.search(
+        r"ROI-choice correction: NPS bins 1–2 × \d\.\d\d, \d\.\d\d .* on .*full\.nii\.gz\)", capsys.readouterr().out
+    )
     # The global noise level is the low-dose scan's own too, not the full-dose scan's it borrowed the ROIs from.
     ratio = summary["global_noise_level_hu"] / full_summary["global_noise_level_hu"]
     assert ratio == pytest.approx(2.0, rel=0.03)

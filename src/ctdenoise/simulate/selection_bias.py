@@ -140,6 +140,8 @@ def _bias_factor(
         curves = [
             radial_average(*ensemble_periodogram(subset, pixel_mm, pad))[1] for subset in (residuals, residuals[kept])
         ]
-        factors.append(np.where(curves[1] > 0, curves[0] / np.maximum(curves[1], 1e-300), 1.0))
+        # Bins without power (zero frequency, removed by detrending: a rounding residue) keep a factor of 1.
+        powered = curves[1] > 1e-9 * curves[1].max()
+        factors.append(np.where(powered, curves[0] / np.where(powered, curves[1], 1.0), 1.0))
         curves_all.append(curves[0])
     return (factors[0], factors[1]), curves_all[0]
