@@ -175,7 +175,7 @@ def test_noise_on_the_rois_of_another_scan_gives_the_dose_ratio_of_two_versions_
     assert full_summary["selection_bias_correction"][1] > 1.0  # the test rejected part of the noise's own power
     assert _run(["noise", low, "--rois-from", full]) == 0
     assert re.search(
-        r"ROI-choice correction: NPS bins 1–2 × \d\.\d\d, \d\.\d\d .* on .*full\.nii\.gz\)", capsys.readouterr().out
+        r"ROI-choice bias: +NPS bins 1–2 × \d\.\d\d, \d\.\d\d .* on .*full\.nii\.gz\)", capsys.readouterr().out
     )
     # The global noise level is the low-dose scan's own too, not the full-dose scan's it borrowed the ROIs from.
     ratio = summary["global_noise_level_hu"] / full_summary["global_noise_level_hu"]

@@ -155,7 +155,7 @@ NOISE_HELP = (
     "The NPS peak is the centre of the top 5 % of a finer curve (the ROIs zero-padded to 4× their size), "
     "so it can lie between the points of the plotted curve and gives the middle of a flat top; the mean frequency "
     "is the NPS-weighted mean of f. The test that rejects anatomy also rejects some of the noise's own "
-    "low-frequency power (its first NPS bins read 12–27 % low on real scans); that bias is measured on noise drawn "
+    "low-frequency power (its first NPS bins read 11–21 % low on real scans); that bias is measured on noise drawn "
     "with the measured NPS and put through the same test, and removed (the factors are printed)."
 )
 
@@ -235,10 +235,10 @@ def noise(
     )
     correction = summary["selection_bias_correction"]
     typer.echo(
-        f"  ROI-choice correction: NPS bins 1–2 × {correction[1]:.2f}, {correction[2]:.2f} (the noise the flat-ROI "
-        "test rejected" + (f" on {rois_from})" if rois_from else ")")
+        f"  ROI-choice bias:      NPS bins 1–2 × {correction[1]:.2f}, {correction[2]:.2f} (restored: the noise the "
+        "flat-ROI test rejected" + (f" on {rois_from})" if rois_from else ")")
         if correction is not None and len(correction) > 2
-        else "  ROI-choice correction: none (too few NPS bins)"
+        else "  ROI-choice bias:      not corrected (too few NPS bins)"
     )
     typer.echo(
         f"  ROIs:                 {summary['n_rois']} flat of {summary['n_candidate_rois']} candidates "

@@ -46,7 +46,7 @@ from ctdenoise.metrics.nps import NoisePowerSpectrum
 #: Power-series terms (in (f/f_N)²) of the smooth fit that extrapolates the NPS ratio to zero frequency.
 FIT_DEGREE = 3
 #: Radial NPS bins below this index are left out of the smooth fit that sets ``T(0) = 1`` (bin 0 is removed by
-#: detrending, bin 1 damped by it, and bins 1–2 carry what the flat-ROI test does to the noise — 12–27 % of their
+#: detrending, bin 1 damped by it, and bins 1–2 carry what the flat-ROI test does to the noise — 11–21 % of their
 #: power, restored by :mod:`ctdenoise.simulate.selection_bias` — and what anatomy passes it). With bin 2 in the
 #: fit, restoring that power moved the level, and the calibrated I0, by up to 14 % (LIDC-IDRI-0001's test crop),
 #: and the I0 a 25 % scan's refitted kernel gives back fell to 0.21 of the original's on both GE crops

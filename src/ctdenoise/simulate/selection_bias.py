@@ -5,7 +5,7 @@ A scan's flat ROIs are kept when their own noise image looks free of structure
 1.3 × their mode. The test is made on the same noise the NPS is then measured on, so besides anatomy it also
 rejects the noise's own upper tail — mostly ROIs whose few lowest DFT rings happen to hold much power (a ring of
 radius ≤ 2.5 bins has ~20 of an ROI's 576 DFT samples, so its power scatters widely). On pure noise with the
-NPS of each real scan in ``../shared`` the test keeps 66–80 % of the ROIs and their NPS reads 12–27 % low in
+NPS of each real scan in ``../shared`` the test keeps 66–80 % of the ROIs and their NPS reads 11–21 % low (c = 1.13–1.27) in
 radial bins 1–2, within 1–2 % elsewhere (2026-12-01; GE STANDARD, Philips C, Siemens B19f and B70f alike).
 
 The correction is the parametric bootstrap's (Efron & Tibshirani 1993, *An Introduction to the Bootstrap*,
