@@ -5,8 +5,9 @@ A scan's flat ROIs are kept when their own noise image looks free of structure
 1.3 × their mode. The test is made on the same noise the NPS is then measured on, so besides anatomy it also
 rejects the noise's own upper tail — mostly ROIs whose few lowest DFT rings happen to hold much power (a ring of
 radius ≤ 2.5 bins has ~20 of an ROI's 576 DFT samples, so its power scatters widely). On pure noise with the
-NPS of each real scan in ``../shared`` the test keeps 66–80 % of the ROIs and their NPS reads 11–21 % low (c = 1.13–1.27) in
-radial bins 1–2, within 1–2 % elsewhere (2026-12-01; GE STANDARD, Philips C, Siemens B19f and B70f alike).
+NPS of each real scan in ``../shared`` the test keeps 66–80 % of the ROIs, and their NPS reads 11–21 % low in
+radial bins 1–2 (c = 1.13–1.27 below) and within 2 % elsewhere (2026-12-01; GE STANDARD, Philips C, Siemens B19f
+and B70f alike).
 
 The correction is the parametric bootstrap's (Efron & Tibshirani 1993, *An Introduction to the Bootstrap*,
 §10.6: estimate the bias of a statistic by applying it to data drawn from the fitted model): Gaussian noise
@@ -15,12 +16,12 @@ test, and the ratio of the NPS of all draws to that of the kept ones,
 
     c(f) = NPS_all(f) / NPS_kept(f),
 
-multiplies the measured NPS (its 2D values by ``c`` at their radius, its fine curve by the fine ratio). The
-draws' NPS is then replaced by the corrected one and ``c`` drawn again (:data:`ITERATIONS` times in all), so it
-is the bias of the noise the scan has rather than of the biased estimate. Multiplying assumes that the kept
-ROIs' power is noise: what anatomy the test lets through is scaled by ``c`` too (a few per cent of bins 1–2 on
-the real scans' own ROIs, ``docs/simulate.md``). The draws are seeded: the same scan always gives the same
-correction.
+multiplies the measured NPS (its 2D values by ``c`` of their radial bin, its fine curve by the fine ratio). The
+draws are then made again with the corrected NPS — their input adjusted so that what all of them measure through
+the ROI is the corrected NPS (a Van Cittert step) — and ``c`` measured again, :data:`ITERATIONS` rounds in all, so
+that it is the bias of the noise the scan has rather than of its biased estimate. Multiplying assumes that the
+kept ROIs' power is noise: what anatomy the test lets through is scaled by ``c`` too. The draws are seeded: the
+same scan always gives the same correction.
 """
 
 from __future__ import annotations
