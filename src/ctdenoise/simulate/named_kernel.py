@@ -46,7 +46,7 @@ def named_kernel_record(name: str) -> dict[str, Any]:
     Example:
         >>> record = named_kernel_record("siemens-b70f")
         >>> record["source_scan"], record["peak_frequency_per_mm"]  # a sharp kernel: its noise peaks near 0.5 mm⁻¹
-        ('CPTAC C3N-00247', 0.5251)
+        ('CPTAC C3N-00247', 0.5249)
     """
     if name not in NAMED_KERNELS:
         raise CtDenoiseError(f"unknown named noise kernel {name!r}; named kernels: {', '.join(NAMED_KERNELS)}")
