@@ -155,8 +155,9 @@ NOISE_HELP = (
     "The NPS peak is the centre of the top 5 % of a finer curve (the ROIs zero-padded to 4× their size), "
     "so it can lie between the points of the plotted curve and gives the middle of a flat top; the mean frequency "
     "is the NPS-weighted mean of f. The test that rejects anatomy also rejects some of the noise's own "
-    "low-frequency power (its first NPS bins read 11–21 % low on real scans); that bias is measured on noise drawn "
-    "with the measured NPS and put through the same test, and removed (the factors are printed)."
+    "low-frequency power (on noise drawn with each real scan's NPS, the kept ROIs' first NPS bins read 11–21 % low); "
+    "that bias is measured on noise drawn with the measured NPS and put through the same test, and removed (bins "
+    "1–2's factors are printed, every bin's are in the JSON)."
 )
 
 
@@ -165,9 +166,10 @@ def noise(
     as_json: bool = typer.Option(
         False,
         "--json",
-        help="Print one JSON object only: σ, NPS peak/mean frequency, ROI counts, the radial NPS, and "
-        "global_noise_level_hu (Christianson et al. 2015: the mode of the local σ of all flat-tissue candidate ROIs, "
-        "structured ones included).",
+        help="Print one JSON object only: σ, NPS peak/mean frequency, ROI counts, the radial NPS, "
+        "slice_noise_correlation (ρ₁) with its standard error, selection_bias_correction (the ROI-choice factor per "
+        "radial bin), and global_noise_level_hu (Christianson et al. 2015: the mode of the local σ of all "
+        "flat-tissue candidate ROIs, structured ones included).",
         metavar="",
     ),
     plot: Path | None = typer.Option(None, "--plot", help="Save the radial NPS curve to this PNG."),

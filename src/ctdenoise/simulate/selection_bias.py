@@ -10,7 +10,8 @@ radial bins 1–2 (c = 1.13–1.27 below) and within 2 % elsewhere (2026-12-01; 
 and B70f alike).
 
 The correction is the parametric bootstrap's (Efron & Tibshirani 1993, *An Introduction to the Bootstrap*,
-§10.6: estimate the bias of a statistic by applying it to data drawn from the fitted model): Gaussian noise
+ch. 10 with the parametric bootstrap of ch. 6: estimate the bias of a statistic by applying it to data drawn
+from the fitted model): Gaussian noise
 with the measured NPS is drawn on one ROI per candidate (the same slice-pair grouping), put through the same
 test, and the ratio of the NPS of all draws to that of the kept ones,
 
