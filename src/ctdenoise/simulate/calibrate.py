@@ -77,6 +77,7 @@ from ctdenoise.simulate.scan_noise import (
     rois_nps,
     tissue_rois,
 )
+from ctdenoise.simulate.selection_bias import SelectionBias
 from ctdenoise.volume import Volume
 
 #: Full-dose quanta per ray a clinical CT scan can have (Yu et al. 2012 use 1e5–3e5 for standard dose).
@@ -292,6 +293,7 @@ def fit_noise_model(
             volume,
             rois,
             scan_noise.slice_correlation or 0.0,
+            scan_noise.selection_bias,
             noises,
             fluxes,
             photons,
@@ -370,6 +372,7 @@ def _flux_profile(
     volume: Volume,
     rois: FlatRois,
     slice_correlation: float,
+    selection_bias: SelectionBias | None,
     reference_noise: tuple[dict[int, np.ndarray], dict[int, np.ndarray]],
     fluxes: tuple[float, float],
     photons: float,
@@ -381,12 +384,16 @@ def _flux_profile(
     reference noise at both ``fluxes``, then refined as for all ROIs together, each pass simulating every group's
     slices at that group's own estimate with ``noise_at``), interpolated over z; () for one group. Each group's
     scan noise is one slice's, corrected for the scan's ``slice_correlation`` (ρ₁, a property of its
-    reconstruction, the same along z)."""
+    reconstruction, the same along z) and for the choice of the scan's ROIs (``selection_bias``, measured on all of
+    them: a group's few ROIs would give a scattered correction)."""
     groups = profile_segments(rois, volume.spacing_mm[0])
     if len(groups) < 2:
         return ()
     subsets = [rois.select(group) for group in groups]
+    # Each group's NPS takes the whole scan's ROI-choice correction, as the scan-level I0 it is relative to does.
     scan_nps = [rois_nps(volume, subset, slice_correlation) for subset in subsets]
+    if selection_bias is not None:
+        scan_nps = [selection_bias.apply(nps) for nps in scan_nps]
     scan_variances = [band_noise_variance(nps) for nps in scan_nps]
 
     def ratio(subset: FlatRois, variance: float, noise: dict[int, np.ndarray]) -> float:

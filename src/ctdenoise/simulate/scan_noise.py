@@ -25,7 +25,8 @@ the ICRU 87 / TG-233 ensemble NPS):
    mode of all candidates.
 4. The kept ROIs give the NPS (:func:`ctdenoise.metrics.nps.nps_from_rois`), whose integral is σ² (Parseval).
 5. The test of step 3 is made on the noise the NPS is measured on, so it also rejects the noise's own upper tail:
-   the NPS of the kept ROIs reads 11–21 % low in radial bins 1–2 on every real scan in ``../shared``. The bias is
+   on noise drawn with the NPS of each real scan in ``../shared``, the kept ROIs' NPS reads 11–21 % low in radial
+   bins 1–2. The bias is
    measured by drawing Gaussian noise with the measured NPS on the candidates, putting it through the same test,
    and removed (a parametric bootstrap, :mod:`ctdenoise.simulate.selection_bias`).
 
