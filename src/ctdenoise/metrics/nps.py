@@ -135,16 +135,21 @@ def radial_average(
     Returns:
         ``(bin_centres_per_mm, radial_nps)``, both ``(K,)``; the first bin holds the frequencies below ``Δf/2``.
     """
-    fy, fx = np.meshgrid(frequency_y_per_mm, frequency_x_per_mm, indexing="ij")
-    radius = np.hypot(fy, fx)
     step = min(abs(frequency_y_per_mm[1] - frequency_y_per_mm[0]), abs(frequency_x_per_mm[1] - frequency_x_per_mm[0]))
     nyquist = min(np.abs(frequency_y_per_mm).max(), np.abs(frequency_x_per_mm).max())
     n_bins = int(np.floor(nyquist / step + 0.5)) + 1
-    index = np.floor(radius / step + 0.5).astype(int)
+    index = radial_bin_index(frequency_y_per_mm, frequency_x_per_mm, step)
     inside = index < n_bins
     sums = np.bincount(index[inside], weights=nps_2d[inside], minlength=n_bins)
     counts = np.bincount(index[inside], minlength=n_bins)
     return np.arange(n_bins) * step, sums / np.maximum(counts, 1)
+
+
+def radial_bin_index(frequency_y_per_mm: np.ndarray, frequency_x_per_mm: np.ndarray, step_per_mm: float) -> np.ndarray:
+    """``(Ny, Nx)`` the radial bin of each point of a 2D frequency grid: its radius over ``step_per_mm``, rounded
+    (bin ``k`` is centred on ``k·step``; the binning of :func:`radial_average`)."""
+    radius = np.hypot(frequency_y_per_mm[:, None], frequency_x_per_mm[None, :])
+    return np.floor(radius / step_per_mm + 0.5).astype(int)
 
 
 def top_centroid(frequency: np.ndarray, values: np.ndarray, within: float = PEAK_WITHIN) -> float:

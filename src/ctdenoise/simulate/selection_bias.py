@@ -32,7 +32,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ctdenoise.metrics.nps import ZERO_PAD, NoisePowerSpectrum, detrend_rois, ensemble_periodogram, radial_average
+from ctdenoise.metrics.nps import (
+    ZERO_PAD,
+    NoisePowerSpectrum,
+    detrend_rois,
+    ensemble_periodogram,
+    radial_average,
+    radial_bin_index,
+)
 
 #: Draw-and-correct rounds (the first draws with the biased estimate, the next with the corrected one).
 ITERATIONS = 3
@@ -83,9 +90,10 @@ class SelectionBias:
         factor of their radial bin (the binning of :func:`ctdenoise.metrics.nps.radial_average`, so the radial curve
         is scaled bin by bin; the frequency plane's corners, beyond the last bin, by the last), its fine curve by
         ``fine_factor``."""
-        radius = np.hypot(nps.frequency_y_per_mm[:, None], nps.frequency_x_per_mm[None, :])
         step = nps.radial_frequency_per_mm[1] - nps.radial_frequency_per_mm[0]
-        index = np.minimum(np.floor(radius / step + 0.5).astype(int), self.radial_factor.size - 1)
+        index = np.minimum(
+            radial_bin_index(nps.frequency_y_per_mm, nps.frequency_x_per_mm, step), self.radial_factor.size - 1
+        )
         nps_2d = nps.nps_2d * self.radial_factor[index]
         radial_frequency, radial_nps = radial_average(nps_2d, nps.frequency_y_per_mm, nps.frequency_x_per_mm)
         fine = None if nps.fine_radial_nps is None else nps.fine_radial_nps * self.fine_factor
@@ -110,8 +118,6 @@ def selection_bias(
         :class:`SelectionBias`; its ``apply(nps)`` is the corrected NPS (σ and peak follow from it).
     """
     rng = np.random.default_rng(seed)
-    no_fine = nps.fine_radial_nps is None
-    bias = SelectionBias(np.ones_like(nps.radial_nps), np.ones(0 if no_fine else nps.fine_radial_nps.size))
     drawn_with = nps.radial_nps.copy()
     for _ in range(ITERATIONS):
         factors, measured_all = _bias_factor(rng, replace(nps, radial_nps=drawn_with), slice_index, roi_px, keep)
