@@ -31,11 +31,12 @@ Both come from the scan's own noise, measured on flat ROIs (:mod:`ctdenoise.simu
   measured (the last estimate is then used as it is). Whatever anatomy the ROIs still hold is in
   σ_scan and therefore in the inserted noise too, so simulating a dose fraction and calibrating the result gives
   back ``a · I0`` with the scan's kernel (the self-consistency check of ``scripts/validate_scan_noise.py``; with
-  a kernel fitted anew on the noisier result, smooth kernels read 7–22 % low: at 4× the noise, low-frequency
-  anatomy of about the full dose's noise power passes the flat-ROI test and raises the refitted level). How sure the absolute I0 is:
-  a smooth kernel's (GE STANDARD, B19f) moves by −26…+14 % when the flat-ROI structure factor goes from 1.5 to 1.2,
-  a sharp or flat-topped kernel's by ≤ 5 %, mostly through the kernel's extrapolated level, which I0 trades off
-  against exactly, while σ moves by ≤ 5 % (``scripts/structure_factor_sensitivity.py``, ``docs/simulate.md``).
+  a kernel fitted anew on the noisier result, smooth kernels read 7–22 % low: at 4× the noise power, low-frequency
+  anatomy of about the full dose's noise power passes the flat-ROI test and raises the refitted level). How sure
+  the absolute I0 is: against the shipped structure factor 1.3, GE STANDARD's moves by −26 % (factor 1.5) to +14 %
+  (factor 1.2), B19f's by −12…+7 %, a sharp or flat-topped kernel's by ≤ 5 %, mostly through the kernel's
+  extrapolated level, which I0 trades off against exactly, while σ moves by −4…+5 %
+  (``scripts/structure_factor_sensitivity.py``, ``docs/simulate.md``).
 
 An I0 outside :data:`PHYSICAL_I0_RANGE` is an error, never used: it means the scan's noise is not what the model
 thinks (e.g. a kernel the fit cannot follow, an image that is not a plain FBP reconstruction).
